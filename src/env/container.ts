@@ -1,0 +1,64 @@
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import type Dockerode from "dockerode";
+import { LABEL_ROLE, LABEL_RUN } from "./labels.ts";
+import type { ContainerPlan } from "./profiles/types.ts";
+
+export type NetworkMode = "host" | "bridge";
+
+export interface ContainerRequest {
+  runId: string;
+  role: string;
+  image: string;
+  plan: ContainerPlan;
+  /** `host`, or the name of the run's user-defined network in bridge mode. */
+  network: { mode: "host" } | { mode: "bridge"; name: string; alias: string; exposedPorts: number[] };
+}
+
+/** Creates and starts a labelled container; no wait strategy: callers poll what they need. */
+export async function startContainer(request: ContainerRequest): Promise<StartedTestContainer> {
+  const { plan } = request;
+  let container = new GenericContainer(request.image)
+    .withLabels({ [LABEL_RUN]: request.runId, [LABEL_ROLE]: request.role })
+    .withName(`gauntlet-${request.runId}-${request.role}`)
+    .withEntrypoint(plan.entrypoint)
+    .withCommand(plan.command)
+    .withEnvironment(plan.env)
+    .withCopyContentToContainer(plan.files.map((file) => ({ content: file.content, target: file.path, mode: file.mode ?? 0o644 })))
+    .withStartupTimeout(60_000);
+  if (plan.user) container = container.withUser(plan.user);
+  if (request.network.mode === "host") {
+    container = container.withNetworkMode("host");
+  } else {
+    container = container
+      .withNetworkMode(request.network.name)
+      .withNetworkAliases(request.network.alias)
+      .withExposedPorts(...request.network.exposedPorts);
+  }
+  return container.start();
+}
+
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text. */
+export function demuxLogs(buffer: Buffer): string {
+  const out: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const stream = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    if ((stream !== 1 && stream !== 2) || buffer[offset + 1] !== 0) return buffer.toString("utf8");
+    out.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return offset === 0 ? buffer.toString("utf8") : Buffer.concat(out).toString("utf8");
+}
+
+/** The last `tail` lines a container wrote to stdout and stderr. */
+export async function containerLogs(docker: Dockerode, containerId: string, tail: number | "all" = 50): Promise<string> {
+  const raw = (await docker.getContainer(containerId).logs({ stdout: true, stderr: true, follow: false, tail: tail === "all" ? undefined : tail })) as unknown as Buffer;
+  return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+}
+
+/** Whether the container is still running, with its exit code when it is not. */
+export async function containerState(docker: Dockerode, containerId: string): Promise<{ running: boolean; exitCode: number }> {
+  const info = await docker.getContainer(containerId).inspect();
+  return { running: info.State.Running, exitCode: info.State.ExitCode };
+}

@@ -1,0 +1,123 @@
+import type Dockerode from "dockerode";
+import { buildDebianImage, canBuildDebianImage, debianImageTag, DEBIAN_IMAGE_REPO, type BuildProgress } from "./debian-image.ts";
+import { LABEL_IMAGE_BUILT, LABEL_IMAGE_SOURCE } from "./labels.ts";
+
+export type ImageRole = "homeserver" | "postgres";
+export type ImageSource = "auto" | "registry" | "debian";
+
+export interface ResolvedImage {
+  name: string;
+  /** registry: pulled from a registry; debian: built here from Debian packages; given: named by the user. */
+  origin: "registry" | "debian" | "given";
+}
+
+export const POSTGRES_REGISTRY_IMAGE = "postgres:18";
+
+async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
+  try {
+    await docker.getImage(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pulls an image; resolves false (with the reason) when the registry cannot be reached. */
+export async function pullImage(docker: Dockerode, name: string, progress: BuildProgress): Promise<{ ok: boolean; reason?: string }> {
+  try {
+    const stream = await docker.pull(name);
+    let lastReport = 0;
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (error) => (error ? reject(error) : resolve()),
+        (event: { status?: string; progress?: string }) => {
+          if (Date.now() - lastReport > 3000) {
+            lastReport = Date.now();
+            progress(`pull ${name}: ${event.status ?? ""} ${event.progress ?? ""}`.trim());
+          }
+        },
+      );
+    });
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message.split("\n")[0] };
+  }
+}
+
+// Images are built once per machine: concurrent runs wait for the same build.
+let building: Promise<string> | undefined;
+
+async function ensureDebianImage(docker: Dockerode, progress: BuildProgress): Promise<string> {
+  const tag = debianImageTag();
+  if (await imageExists(docker, tag)) return tag;
+  building ??= buildDebianImage(docker, progress).finally(() => (building = undefined));
+  return building;
+}
+
+/**
+ * The image to run for a role. `auto` prefers what is already on the machine (the registry
+ * image, then a Debian-built one), then pulls, then builds from Debian packages.
+ */
+export async function resolveImage(
+  docker: Dockerode,
+  role: ImageRole,
+  options: { given?: string; registryImage: string; source?: ImageSource; progress: BuildProgress },
+): Promise<ResolvedImage> {
+  const { progress } = options;
+  if (options.given) {
+    if (!(await imageExists(docker, options.given))) {
+      const pulled = await pullImage(docker, options.given, progress);
+      if (!pulled.ok) throw new Error(`image ${options.given} is not on this machine and could not be pulled: ${pulled.reason}`);
+    }
+    return { name: options.given, origin: "given" };
+  }
+  const source = options.source ?? "auto";
+  if (source !== "debian") {
+    if (await imageExists(docker, options.registryImage)) return { name: options.registryImage, origin: "registry" };
+    if (source === "auto" && (await imageExists(docker, debianImageTag()))) return { name: debianImageTag(), origin: "debian" };
+    progress(`pulling ${options.registryImage} for ${role}`);
+    const pulled = await pullImage(docker, options.registryImage, progress);
+    if (pulled.ok) return { name: options.registryImage, origin: "registry" };
+    if (source === "registry") throw new Error(`could not pull ${options.registryImage}: ${pulled.reason}`);
+    const possible = canBuildDebianImage();
+    if (!possible.ok) {
+      throw new Error(
+        `could not pull ${options.registryImage} (${pulled.reason}), and cannot build a replacement here: ${possible.reason}. ` +
+          "Pull the image where a registry is reachable (docker save/load), or run `gauntlet images build` as root on Debian/Ubuntu.",
+      );
+    }
+    progress(`no registry reachable (${pulled.reason}); building ${debianImageTag()} from Debian packages (a few minutes, once)`);
+  }
+  return { name: await ensureDebianImage(docker, progress), origin: "debian" };
+}
+
+export interface CachedImage {
+  name: string;
+  id: string;
+  origin: "registry" | "debian";
+  sizeBytes: number;
+  created: string;
+}
+
+/** Images Gauntlet uses that are on this machine, and where each came from. */
+export async function listCachedImages(docker: Dockerode, registryImages: string[]): Promise<CachedImage[]> {
+  const all = await docker.listImages();
+  const found: CachedImage[] = [];
+  for (const image of all) {
+    for (const tag of image.RepoTags ?? []) {
+      const debian = tag.startsWith(`${DEBIAN_IMAGE_REPO}:`) || image.Labels?.[LABEL_IMAGE_SOURCE] === "debian";
+      if (!debian && !registryImages.includes(tag)) continue;
+      found.push({
+        name: tag,
+        id: image.Id.replace(/^sha256:/, "").slice(0, 12),
+        origin: debian ? "debian" : "registry",
+        sizeBytes: image.Size,
+        created: image.Labels?.[LABEL_IMAGE_BUILT] ?? new Date(image.Created * 1000).toISOString(),
+      });
+    }
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export { debianImageTag };

@@ -1,0 +1,16 @@
+import { synapseProfile } from "./synapse.ts";
+import type { HomeserverProfile } from "./types.ts";
+
+export type { HomeserverProfile } from "./types.ts";
+
+const profiles: Record<string, HomeserverProfile> = { synapse: synapseProfile };
+
+export function profileNames(): string[] {
+  return Object.keys(profiles);
+}
+
+export function getProfile(name: string): HomeserverProfile {
+  const profile = profiles[name];
+  if (!profile) throw new Error(`no homeserver profile "${name}" (known: ${profileNames().join(", ")})`);
+  return profile;
+}

@@ -1,0 +1,96 @@
+import type { CertificatePair } from "../tls.ts";
+
+export type DatabaseKind = "sqlite" | "postgres";
+
+/** A PostgreSQL database as the homeserver inside its container reaches it. */
+export interface PostgresDatabase {
+  kind: "postgres";
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/** An SQLite file inside the homeserver's data directory. */
+export interface SqliteDatabase {
+  kind: "sqlite";
+  path: string;
+}
+
+export type DatabaseConfig = PostgresDatabase | SqliteDatabase;
+
+export interface HomeserverSecrets {
+  registrationSharedSecret: string;
+  macaroonSecretKey: string;
+  formSecret: string;
+}
+
+/** Everything a profile needs to configure one homeserver of a run. */
+export interface HomeserverSpec {
+  /** hs1, hs2: the role of this homeserver within the run. */
+  name: string;
+  serverName: string;
+  /** Address the listeners bind inside the container. */
+  listenAddress: string;
+  clientPort: number;
+  federationPort: number;
+  publicBaseUrl: string;
+  database: DatabaseConfig;
+  roomVersion?: string;
+  /** Certificate for the federation listener, and the run CA it trusts for outbound federation. */
+  tls: CertificatePair;
+  caCertPem: string;
+  secrets: HomeserverSecrets;
+  /** ed25519 signing key: id (`ed25519:a_xxxx` without the algorithm) and unpadded base64 seed. */
+  signingKey: { version: string; seedBase64: string };
+}
+
+/** How to run a homeserver's container: files to place in it and the process to start. */
+export interface ContainerPlan {
+  files: { path: string; content: string; mode?: number }[];
+  entrypoint: string[];
+  command: string[];
+  env: Record<string, string>;
+  user?: string;
+}
+
+/** Where the harness reaches a homeserver to administer it. */
+export interface AdminAccess {
+  baseUrl: string;
+  registrationSharedSecret: string;
+}
+
+export interface NewUser {
+  localpart: string;
+  password: string;
+  admin?: boolean;
+  displayName?: string;
+}
+
+export interface ProvisionedUser {
+  userId: string;
+  accessToken: string;
+  deviceId: string;
+  localpart: string;
+  password: string;
+  admin: boolean;
+}
+
+/**
+ * What Gauntlet must know about a homeserver implementation to test it. Suites never call
+ * implementation-specific endpoints; everything of that kind lives behind this interface.
+ */
+export interface HomeserverProfile {
+  name: string;
+  displayName: string;
+  databases: readonly DatabaseKind[];
+  /** Image on a public registry, for machines that can pull. */
+  registryImage(tag?: string): string;
+  /** Container setup for one homeserver of a run. Pure: no I/O. */
+  plan(spec: HomeserverSpec): ContainerPlan;
+  /** Paths on the client listener that answer 200 once the homeserver serves requests. */
+  healthPaths: readonly string[];
+  /** Creates a user without user-interactive auth (the implementation's admin route). */
+  registerUser(access: AdminAccess, user: NewUser): Promise<ProvisionedUser>;
+}
