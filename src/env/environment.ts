@@ -24,6 +24,12 @@ export interface EnvironmentOptions {
   /** Aborting tears down whatever was started and rejects with the abort reason. */
   signal?: AbortSignal;
   progress?: (message: string) => void;
+  /** Server name of hs1 instead of `localhost:<federation port>` (e.g. a deployment's delegated name). */
+  serverName?: string;
+  /** Public base URL of hs1 as clients should see it (e.g. behind a reverse proxy). */
+  publicBaseUrl?: string;
+  /** Implementation-specific settings laid over every homeserver's generated configuration. */
+  configOverrides?: Record<string, unknown>;
   /** How long a homeserver may take to become healthy. */
   healthTimeoutMs?: number;
 }
@@ -244,7 +250,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         const clientPort = network === "host" ? await allocateFreePort() : 8008;
         const federationPort = network === "host" ? await allocateFreePort() : 8448;
         const host = network === "host" ? "localhost" : name;
-        const serverName = `${host}:${federationPort}`;
+        const serverName = name === "hs1" && options.serverName ? options.serverName : `${host}:${federationPort}`;
         let database: DatabaseConfig;
         let databaseRecord: HomeserverRecord["database"];
         if (postgres) {
@@ -254,7 +260,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           database = { kind: "sqlite", path: "/gauntlet/homeserver.db" };
           databaseRecord = { kind: "sqlite", name: "/gauntlet/homeserver.db" };
         }
-        const tls = await issueServerCertificate(ca, { names: [host, "localhost", "127.0.0.1"] });
+        const serverHost = serverName.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+        const tls = await issueServerCertificate(ca, { names: [...new Set([serverHost, host, "localhost", "127.0.0.1"])] });
         const secrets = { registrationSharedSecret: secret(), macaroonSecretKey: secret(), formSecret: secret() };
         const key = signingKey();
         const plan = profile.plan({
@@ -263,13 +270,14 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           listenAddress,
           clientPort,
           federationPort,
-          publicBaseUrl: `http://127.0.0.1:${clientPort}/`,
+          publicBaseUrl: name === "hs1" && options.publicBaseUrl ? options.publicBaseUrl : `http://127.0.0.1:${clientPort}/`,
           database,
           ...(options.roomVersion ? { roomVersion: options.roomVersion } : {}),
           tls,
           caCertPem: ca.certPem,
           secrets,
           signingKey: key,
+          ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
         });
         signal?.throwIfAborted();
         step(`starting ${name} (${profile.displayName}, ${databaseKind}) as ${serverName}`);

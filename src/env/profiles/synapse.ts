@@ -100,6 +100,7 @@ export function synapseConfig(spec: HomeserverSpec): Record<string, unknown> {
     rc_user_directory: unlimited,
     rc_reports: unlimited,
     rc_federation: { window_size: 1000, sleep_limit: 10000, sleep_delay: 500, reject_limit: 99999, concurrent: 100 },
+    ...spec.configOverrides,
   };
 }
 

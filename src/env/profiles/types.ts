@@ -44,6 +44,8 @@ export interface HomeserverSpec {
   secrets: HomeserverSecrets;
   /** ed25519 signing key: id (`ed25519:a_xxxx` without the algorithm) and unpadded base64 seed. */
   signingKey: { version: string; seedBase64: string };
+  /** Implementation-specific settings laid over the generated configuration (top-level keys). */
+  configOverrides?: Record<string, unknown>;
 }
 
 /** How to run a homeserver's container: files to place in it and the process to start. */
