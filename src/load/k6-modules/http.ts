@@ -1,0 +1,336 @@
+// The `k6/http` module for the node engine: the async request API on undici. The synchronous
+// calls would block every VU of the shared event loop, so they throw and name the async form.
+import { Agent, errors as undiciErrors } from "undici";
+import type { Dispatcher } from "undici";
+import type { Metric } from "../metrics/registry.ts";
+import { parseDuration } from "../options/duration.ts";
+import { currentIteration } from "../runtime/iteration-context.ts";
+import { currentTestRun } from "../runtime/test-run.ts";
+
+type ResponseType = "text" | "binary" | "none";
+type RequestBody = string | ArrayBuffer | Record<string, string> | null | undefined;
+type ExpectedStatusesCallback = { readonly expected: (status: number) => boolean };
+
+interface Params {
+  headers?: Record<string, string>;
+  tags?: Record<string, string>;
+  timeout?: string | number;
+  responseType?: ResponseType;
+  responseCallback?: ExpectedStatusesCallback | null;
+  redirects?: number;
+}
+
+// One agent for the process: keep-alive connections, as many per origin as VUs need.
+const agent = new Agent({ keepAliveTimeout: 60_000, connections: null, pipelining: 1 });
+const DEFAULT_TIMEOUT_MS = 60_000;
+const USER_AGENT = "gauntlet-node-engine (k6-compatible)";
+let responseCallback: ExpectedStatusesCallback = expectedStatuses({ min: 200, max: 399 });
+
+/** A k6 response: status, body, headers with canonical names, timings in ms, json(). */
+export class Response {
+  status: number;
+  status_text: string;
+  body: string | ArrayBuffer | null;
+  headers: Record<string, string>;
+  timings: {
+    blocked: number;
+    connecting: number;
+    tls_handshaking: number;
+    sending: number;
+    waiting: number;
+    receiving: number;
+    duration: number;
+  };
+  url: string;
+  error: string;
+  error_code: number;
+  request: { method: string; url: string; body: string; headers: Record<string, string[]> };
+  proto = "HTTP/1.1";
+  remote_ip = "";
+  remote_port = 0;
+  cookies: Record<string, never[]> = {};
+
+  constructor(init: Omit<Response, "json" | "html" | "proto" | "remote_ip" | "remote_port" | "cookies" | "clickLink" | "submitForm">) {
+    this.status = init.status;
+    this.status_text = init.status_text;
+    this.body = init.body;
+    this.headers = init.headers;
+    this.timings = init.timings;
+    this.url = init.url;
+    this.error = init.error;
+    this.error_code = init.error_code;
+    this.request = init.request;
+  }
+
+  /** The body parsed as JSON; a dotted `selector` (`a.b.0`) picks a part, as k6's gjson paths do for simple keys. */
+  json(selector?: string): unknown {
+    if (typeof this.body !== "string") {
+      throw new Error(`response from ${this.url} has no text body to parse as JSON (responseType is not "text")`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(this.body);
+    } catch {
+      throw new Error(`response from ${this.url} (status ${this.status}) is not JSON: ${this.body.slice(0, 200)}`);
+    }
+    if (!selector) return value;
+    for (const key of selector.split(".")) {
+      if (value === null || typeof value !== "object") return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  }
+
+  html(): never {
+    throw new Error("response.html() is not available in the node engine; parse the body yourself or run with --engine k6");
+  }
+  clickLink(): never {
+    throw new Error("response.clickLink() is not available in the node engine; run with --engine k6");
+  }
+  submitForm(): never {
+    throw new Error("response.submitForm() is not available in the node engine; run with --engine k6");
+  }
+}
+
+/** Sends one request; the node engine's only way to speak HTTP, and k6 runs it too. */
+export async function asyncRequest(
+  method: string,
+  url: string | { url: string },
+  body?: RequestBody,
+  params?: Params | null,
+): Promise<Response> {
+  const run = currentTestRun();
+  const context = currentIteration();
+  const m = run.metrics;
+  const target = typeof url === "string" ? url : url.url;
+  const verb = method.toUpperCase();
+  const headers: Record<string, string> = { "user-agent": USER_AGENT };
+  for (const [name, value] of Object.entries(params?.headers ?? {})) headers[name.toLowerCase()] = value;
+  const payload = encodeBody(body, headers);
+  const timeoutMs = params?.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(params.timeout);
+  const responseType = params?.responseType ?? "text";
+
+  // A request of an iteration that started late is measured from when it should have started.
+  const lagMs = context ? context.schedule.lagMs : 0;
+  if (context) context.schedule.lagMs = 0;
+
+  let parsed: URL;
+  try {
+    parsed = new URL(target);
+  } catch {
+    return failed(verb, target, 1020, `"${target}" is not a valid URL`, lagMs);
+  }
+  const startedAt = performance.now();
+  let status = 0;
+  let statusText = "";
+  let responseHeaders: Record<string, string> = {};
+  let responseBody: string | ArrayBuffer | null = null;
+  let receivedBytes = 0;
+  let headersAt = startedAt;
+  let error = "";
+  let errorCode = 0;
+  try {
+    const response = await agent.request({
+      origin: parsed.origin,
+      path: `${parsed.pathname}${parsed.search}`,
+      method: verb as Dispatcher.HttpMethod,
+      headers,
+      body: payload,
+      signal: context?.signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    headersAt = performance.now();
+    status = response.statusCode;
+    responseHeaders = canonicalHeaders(response.headers);
+    receivedBytes = headerBytes(responseHeaders) + 17;
+    if (responseType === "none") {
+      for await (const chunk of response.body) receivedBytes += (chunk as Buffer).length;
+    } else {
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      receivedBytes += bytes.length;
+      responseBody = responseType === "binary" ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) : bytes.toString("utf8");
+    }
+    statusText = `${status}`;
+  } catch (cause) {
+    [errorCode, error] = classifyError(cause, timeoutMs);
+    if (context?.signal?.aborted) throw cause;
+  }
+  const endedAt = performance.now();
+  const timings = {
+    blocked: lagMs,
+    connecting: 0,
+    tls_handshaking: 0,
+    sending: 0,
+    waiting: headersAt - startedAt,
+    receiving: endedAt - headersAt,
+    duration: endedAt - startedAt + lagMs,
+  };
+  const expected = status !== 0 && (params?.responseCallback ?? responseCallback).expected(status);
+  const sentBytes = verb.length + target.length + headerBytes(headers) + (payload ? Buffer.byteLength(payload) : 0) + 12;
+
+  const tags = taggingNeeded(m.httpReqDuration, m.httpReqFailed, m.httpReqs, m.httpReqWaiting)
+    ? {
+        ...context?.tags,
+        method: verb,
+        url: target,
+        name: target,
+        status: String(status),
+        expected_response: String(expected),
+        ...params?.tags,
+      }
+    : undefined;
+  const registry = run.registry;
+  registry.add(m.httpReqs, 1, tags);
+  registry.add(m.httpReqFailed, expected ? 0 : 1, tags);
+  registry.add(m.httpReqDuration, timings.duration, tags);
+  registry.add(m.httpReqBlocked, timings.blocked, tags);
+  registry.add(m.httpReqConnecting, 0, tags);
+  registry.add(m.httpReqTlsHandshaking, 0, tags);
+  registry.add(m.httpReqSending, 0, tags);
+  registry.add(m.httpReqWaiting, timings.waiting, tags);
+  registry.add(m.httpReqReceiving, timings.receiving, tags);
+  registry.add(m.dataSent, sentBytes, tags);
+  registry.add(m.dataReceived, receivedBytes, tags);
+
+  return new Response({
+    status,
+    status_text: statusText,
+    body: responseBody,
+    headers: responseHeaders,
+    timings,
+    url: target,
+    error,
+    error_code: errorCode,
+    request: {
+      method: verb,
+      url: target,
+      body: typeof payload === "string" ? payload : "",
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    },
+  });
+}
+
+function failed(method: string, url: string, code: number, message: string, lagMs: number): Response {
+  return new Response({
+    status: 0,
+    status_text: "",
+    body: null,
+    headers: {},
+    timings: { blocked: lagMs, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: lagMs },
+    url,
+    error: message,
+    error_code: code,
+    request: { method, url, body: "", headers: {} },
+  });
+}
+
+function taggingNeeded(...metrics: Metric[]): boolean {
+  for (const metric of metrics) if (metric.submetrics.length > 0) return true;
+  return false;
+}
+
+function encodeBody(body: RequestBody, headers: Record<string, string>): string | Buffer | undefined {
+  if (body === null || body === undefined) return undefined;
+  if (typeof body === "string") return body;
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  headers["content-type"] ??= "application/x-www-form-urlencoded";
+  return new URLSearchParams(body).toString();
+}
+
+// k6 (Go) presents header names in canonical form: "content-type" becomes "Content-Type".
+function canonicalHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const canonical = name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    headers[canonical] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+function headerBytes(headers: Record<string, string>): number {
+  let bytes = 0;
+  for (const name in headers) bytes += name.length + headers[name]!.length + 4;
+  return bytes;
+}
+
+// k6's error codes for the common failures (1050 timeout, 1210 refused, 1220 reset).
+function classifyError(cause: unknown, timeoutMs: number): [number, string] {
+  if (cause instanceof undiciErrors.HeadersTimeoutError || cause instanceof undiciErrors.BodyTimeoutError) {
+    return [1050, `request timeout after ${timeoutMs} ms`];
+  }
+  const code = (cause as { code?: string }).code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (code === "ECONNREFUSED") return [1210, `connection refused: ${message}`];
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return [1220, `connection reset: ${message}`];
+  return [1000, message];
+}
+
+/** Which statuses count as expected for http_req_failed: numbers or `{min, max}` ranges. */
+export function expectedStatuses(...statuses: (number | { min: number; max: number })[]): ExpectedStatusesCallback {
+  return {
+    expected: (status) =>
+      statuses.some((s) => (typeof s === "number" ? s === status : status >= s.min && status <= s.max)),
+  };
+}
+
+export function setResponseCallback(callback: ExpectedStatusesCallback): void {
+  responseCallback = callback;
+}
+
+/** k6's tagged-template URL: the `name` tag of requests built with it groups them. */
+export function url(strings: TemplateStringsArray, ...values: unknown[]): { url: string; name: string } {
+  let built = strings[0] ?? "";
+  let name = strings[0] ?? "";
+  values.forEach((value, index) => {
+    built += String(value) + (strings[index + 1] ?? "");
+    name += "${}" + (strings[index + 1] ?? "");
+  });
+  return { url: built, name };
+}
+
+function synchronousCall(call: string, method: string): () => never {
+  return () => {
+    throw new Error(
+      `http.${call}() is synchronous, and the node engine runs every VU on one event loop, so it cannot ` +
+        `block one of them. Use the async form, which k6 runs too: ` +
+        `\`await http.asyncRequest("${method}", url, body, params)\` inside an async function.`,
+    );
+  };
+}
+
+export const get = synchronousCall("get", "GET");
+export const post = synchronousCall("post", "POST");
+export const put = synchronousCall("put", "PUT");
+export const patch = synchronousCall("patch", "PATCH");
+export const del = synchronousCall("del", "DELETE");
+export const head = synchronousCall("head", "HEAD");
+export const options = synchronousCall("options", "OPTIONS");
+export const request = synchronousCall("request", "METHOD");
+export const batch = synchronousCall("batch", "GET");
+
+export function file(): never {
+  throw new Error("http.file() is not available in the node engine; send the bytes as an ArrayBuffer body");
+}
+export function cookieJar(): never {
+  throw new Error("http.cookieJar() is not available in the node engine; set the Cookie header yourself");
+}
+
+export default {
+  asyncRequest,
+  expectedStatuses,
+  setResponseCallback,
+  url,
+  get,
+  post,
+  put,
+  patch,
+  del,
+  head,
+  options,
+  request,
+  batch,
+  file,
+  cookieJar,
+};

@@ -1,0 +1,79 @@
+import type { ExportedGroup, ExportedMetric, SummaryExport } from "./summary-export.ts";
+
+// Built-in trends that hold milliseconds; custom trends print as plain numbers, since the
+// summary export does not say which of them are times.
+const TIME_METRIC = /^(http_req_[a-z_]+|iteration_duration|group_duration)(\{|$)/;
+
+/** The end-of-test summary for a terminal, from a summary export of either engine. */
+export function renderTerminalSummary(summary: SummaryExport, color = false): string {
+  const green = (text: string): string => (color ? `\x1b[32m${text}\x1b[0m` : text);
+  const red = (text: string): string => (color ? `\x1b[31m${text}\x1b[0m` : text);
+  const lines: string[] = [];
+
+  const checkLines = renderChecks(summary.root_group, "", green, red);
+  if (checkLines.length > 0) lines.push(...checkLines, "");
+
+  const names = Object.keys(summary.metrics).sort();
+  const width = Math.max(30, ...names.map((name) => name.length + 4));
+  for (const name of names) {
+    const metric = summary.metrics[name]!;
+    const thresholds = metric.thresholds ?? {};
+    const failed = Object.values(thresholds).some(Boolean);
+    const mark = Object.keys(thresholds).length === 0 ? " " : failed ? red("✗") : green("✓");
+    lines.push(`${mark} ${`${name}`.padEnd(width, ".")}: ${renderValues(name, metric)}`);
+    for (const [source, didFail] of Object.entries(thresholds)) {
+      lines.push(`    ${didFail ? red(`✗ ${source} failed`) : green(`✓ ${source}`)}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function renderChecks(group: ExportedGroup, indent: string, green: (t: string) => string, red: (t: string) => string): string[] {
+  const lines: string[] = [];
+  for (const check of Object.values(group.checks)) {
+    const total = check.passes + check.fails;
+    const line = `${check.name} (${check.passes}/${total})`;
+    lines.push(`${indent}${check.fails === 0 ? green(`✓ ${line}`) : red(`✗ ${line}`)}`);
+  }
+  for (const child of Object.values(group.groups)) {
+    lines.push(`${indent}█ ${child.name}`, ...renderChecks(child, `${indent}  `, green, red));
+  }
+  return lines;
+}
+
+function renderValues(name: string, metric: ExportedMetric): string {
+  const value = (key: string): number => metric[key] as number;
+  if ("passes" in metric) {
+    const total = value("passes") + value("fails");
+    return `${(value("value") * 100).toFixed(2)}% ${value("passes")} of ${total}`;
+  }
+  if ("count" in metric && "rate" in metric) {
+    const bytes = name.startsWith("data_");
+    return `${bytes ? formatBytes(value("count")) : value("count")} ${bytes ? `${formatBytes(value("rate"))}/s` : `${value("rate").toFixed(2)}/s`}`;
+  }
+  if ("value" in metric && !("avg" in metric)) {
+    return `${value("value")} min=${value("min")} max=${value("max")}`;
+  }
+  const isTime = TIME_METRIC.test(name);
+  return Object.keys(metric)
+    .filter((key) => key !== "thresholds")
+    .map((key) => `${key}=${isTime ? formatMs(value(key)) : round(value(key))}`)
+    .join(" ");
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 60_000) return `${(ms / 60_000).toFixed(2)}m`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms >= 1) return `${ms.toFixed(2)}ms`;
+  return `${(ms * 1000).toFixed(0)}µs`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes.toFixed(0)} B`;
+}
+
+function round(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+}
