@@ -51,7 +51,7 @@ export async function waitForPostgres(server: PostgresServer, deadlineMs: number
   let last = "";
   while (Date.now() - start < deadlineMs) {
     signal?.throwIfAborted();
-    const result = await server.container.exec(["/bin/sh", "-c", `${PG_BIN}; "$bin/pg_isready" -h /tmp -p ${server.port} -U ${server.user}`]);
+    const result = await server.container.exec(["/bin/sh", "-c", `${PG_BIN}; "$bin/pg_isready" -h /tmp -p ${server.port} -U ${server.user} -d postgres`]);
     if (result.exitCode === 0) return;
     last = result.output.trim();
     await new Promise((resolve) => setTimeout(resolve, 150));

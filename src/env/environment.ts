@@ -11,6 +11,7 @@ import { getProfile } from "./profiles/index.ts";
 import type { DatabaseConfig, DatabaseKind, HomeserverProfile, NewUser, ProvisionedUser } from "./profiles/types.ts";
 import { publicView, readRunState, writeRunState, type HomeserverRecord, type RunState } from "./state.ts";
 import { removeRun } from "./teardown.ts";
+import { homeserverSecrets, newSigningKey, randomSecret } from "./secrets.ts";
 import { createCertificateAuthority, issueServerCertificate } from "./tls.ts";
 
 export interface EnvironmentOptions {
@@ -52,13 +53,6 @@ function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-function secret(): string {
-  return randomBytes(24).toString("base64url");
-}
-
-function signingKey(): { version: string; seedBase64: string } {
-  return { version: `a_${randomBytes(3).toString("base64url").slice(0, 4)}`, seedBase64: randomBytes(32).toString("base64").replace(/=+$/, "") };
-}
 
 /** A running homeserver of an environment: where it is, and how to administer it. */
 export class Homeserver {
@@ -202,6 +196,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   const started = Date.now();
   const step = (message: string) => progress(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 
+  step(`run ${runId}: ${servers} × ${profile.displayName} on ${databaseKind}, ${network} network`);
   try {
     signal?.throwIfAborted();
     const homeserverImage = await resolveImage(docker, "homeserver", {
@@ -236,7 +231,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       step(`starting PostgreSQL (${postgresImage.name})`);
       postgres = await startPostgres(
         { runId, image: postgresImage.name, network: containerNetwork("postgres", [5432]) },
-        { listenAddress, port, user: "synapse", password: secret(), reachableAs: network === "host" ? "127.0.0.1" : "postgres", reachablePort: port },
+        { listenAddress, port, user: "synapse", password: randomSecret(), reachableAs: network === "host" ? "127.0.0.1" : "postgres", reachablePort: port },
       );
       signal?.throwIfAborted();
       await waitForPostgres(postgres, 60_000, signal);
@@ -262,8 +257,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         }
         const serverHost = serverName.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
         const tls = await issueServerCertificate(ca, { names: [...new Set([serverHost, host, "localhost", "127.0.0.1"])] });
-        const secrets = { registrationSharedSecret: secret(), macaroonSecretKey: secret(), formSecret: secret() };
-        const key = signingKey();
+        const secrets = homeserverSecrets();
+        const key = newSigningKey();
         const plan = profile.plan({
           name,
           serverName,
@@ -295,7 +290,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         step(`${name} healthy at ${baseUrl}`);
         const admin = await profile.registerUser(
           { baseUrl, registrationSharedSecret: secrets.registrationSharedSecret },
-          { localpart: "gauntlet-admin", password: secret(), admin: true },
+          { localpart: "gauntlet-admin", password: randomSecret(), admin: true },
         );
         return {
           name,

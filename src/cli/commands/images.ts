@@ -1,0 +1,68 @@
+import type { CommandModule } from "yargs";
+import { connectEngine, EngineUnavailableError } from "../../env/engine.ts";
+import { listCachedImages, POSTGRES_REGISTRY_IMAGE, resolveImage, type ImageSource } from "../../env/images.ts";
+import { getProfile, profileNames } from "../../env/profiles/index.ts";
+import { stderrProgress } from "../progress.ts";
+import { UserError } from "../user-error.ts";
+
+async function docker() {
+  try {
+    return (await connectEngine()).docker;
+  } catch (error) {
+    if (error instanceof EngineUnavailableError) throw new UserError(error.message);
+    throw error;
+  }
+}
+
+const build: CommandModule<object, { hs: string; source: string }> = {
+  command: "build",
+  describe: "make the images a run needs available ahead of time (pull, or build from Debian packages)",
+  builder: (yargs) =>
+    yargs
+      .option("hs", { type: "string", choices: profileNames(), default: "synapse" })
+      .option("source", { type: "string", choices: ["auto", "registry", "debian"], default: "auto" }),
+  handler: async (argv) => {
+    const engine = await docker();
+    const progress = stderrProgress();
+    const source = argv.source as ImageSource;
+    const homeserver = await resolveImage(engine, "homeserver", { registryImage: getProfile(argv.hs).registryImage(), source, progress });
+    process.stdout.write(`homeserver: ${homeserver.name} (${homeserver.origin})\n`);
+    if (homeserver.origin !== "debian") {
+      const postgres = await resolveImage(engine, "postgres", { registryImage: POSTGRES_REGISTRY_IMAGE, source, progress });
+      process.stdout.write(`postgres:   ${postgres.name} (${postgres.origin})\n`);
+    } else {
+      process.stdout.write(`postgres:   ${homeserver.name} (debian; the same image carries PostgreSQL)\n`);
+    }
+  },
+};
+
+const list: CommandModule<object, { json: boolean }> = {
+  command: "list",
+  describe: "images on this machine that Gauntlet uses, and where each came from",
+  builder: (yargs) => yargs.option("json", { type: "boolean", default: false }),
+  handler: async (argv) => {
+    const registryImages = [...profileNames().map((name) => getProfile(name).registryImage()), POSTGRES_REGISTRY_IMAGE];
+    const images = await listCachedImages(await docker(), registryImages);
+    if (argv.json) {
+      process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+      return;
+    }
+    if (images.length === 0) {
+      process.stdout.write("no images yet; `gauntlet images build` makes them (or the first `env up`)\n");
+      return;
+    }
+    for (const image of images) {
+      process.stdout.write(
+        `${image.name.padEnd(45)} ${image.id}  ${(image.sizeBytes / 2 ** 20).toFixed(0).padStart(5)} MiB  ` +
+          `${image.origin === "debian" ? "built here from Debian packages" : "pulled from a registry"}, ${image.created}\n`,
+      );
+    }
+  },
+};
+
+export const imagesCommand: CommandModule = {
+  command: "images <command>",
+  describe: "build and list the container images runs use",
+  builder: (yargs) => yargs.command(build as unknown as CommandModule).command(list as unknown as CommandModule).demandCommand(1),
+  handler: () => {},
+};

@@ -1,0 +1,45 @@
+import type { Argv } from "yargs";
+import { defaultNetworkMode, type EnvironmentOptions } from "../env/environment.ts";
+import { profileNames } from "../env/profiles/index.ts";
+
+/** The options every command that starts an environment accepts (`env up`, `run`, `load`, `bench`). */
+export function withEnvironmentOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option("hs", { type: "string", choices: profileNames(), default: "synapse", describe: "homeserver implementation" })
+    .option("db", { type: "string", choices: ["sqlite", "postgres"] as const, default: "sqlite", describe: "homeserver database" })
+    .option("servers", { type: "number", choices: [1, 2], default: 1, describe: "2 starts hs1 and hs2, federating over TLS" })
+    .option("image", { type: "string", describe: "homeserver image to run instead of the default" })
+    .option("image-source", {
+      type: "string",
+      choices: ["auto", "registry", "debian"] as const,
+      default: "auto",
+      describe: "where default images come from: auto = local, then registry pull, then a Debian build",
+    })
+    .option("network", { type: "string", choices: ["host", "bridge"] as const, default: defaultNetworkMode(), describe: "container networking" })
+    .option("room-version", { type: "string", describe: "default room version of the homeservers" })
+    .option("health-timeout", { type: "number", default: 180, describe: "seconds a homeserver may take to become healthy" });
+}
+
+export interface EnvironmentArgs {
+  hs: string;
+  db: string;
+  servers: number;
+  image?: string;
+  imageSource: string;
+  network: string;
+  roomVersion?: string;
+  healthTimeout: number;
+}
+
+export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOptions {
+  return {
+    profile: argv.hs,
+    database: argv.db as "sqlite" | "postgres",
+    servers: argv.servers === 2 ? 2 : 1,
+    ...(argv.image ? { image: argv.image } : {}),
+    imageSource: argv.imageSource as "auto" | "registry" | "debian",
+    network: argv.network as "host" | "bridge",
+    ...(argv.roomVersion ? { roomVersion: argv.roomVersion } : {}),
+    healthTimeoutMs: argv.healthTimeout * 1000,
+  };
+}

@@ -1,0 +1,118 @@
+import { describe, expect, test } from "vitest";
+import { SYNAPSE_DIR, synapseConfig, synapseLogConfig, synapseProfile } from "../../../src/env/profiles/synapse.ts";
+import type { HomeserverSpec } from "../../../src/env/profiles/types.ts";
+import { homeserverSecrets, newSigningKey } from "../../../src/env/secrets.ts";
+
+function spec(overrides: Partial<HomeserverSpec> = {}): HomeserverSpec {
+  return {
+    name: "hs1",
+    serverName: "localhost:8448",
+    listenAddress: "127.0.0.1",
+    clientPort: 8008,
+    federationPort: 8448,
+    publicBaseUrl: "http://127.0.0.1:8008/",
+    database: { kind: "sqlite", path: "/gauntlet/homeserver.db" },
+    tls: { certPem: "CERT", keyPem: "KEY" },
+    caCertPem: "CA",
+    secrets: homeserverSecrets(),
+    signingKey: newSigningKey(),
+    ...overrides,
+  };
+}
+
+describe("Synapse test-mode configuration", () => {
+  test("sets every rate limit far above what a suite or load scenario sends", () => {
+    const config = synapseConfig(spec());
+    const limits = Object.entries(config).filter(([key]) => key.startsWith("rc_"));
+    expect(limits.map(([key]) => key)).toEqual(
+      expect.arrayContaining(["rc_message", "rc_registration", "rc_login", "rc_joins", "rc_invites", "rc_federation", "rc_room_creation", "rc_presence"]),
+    );
+    const perSecond: number[] = [];
+    const walk = (value: unknown) => {
+      if (value && typeof value === "object") {
+        for (const [key, inner] of Object.entries(value)) {
+          if (key === "per_second" || key === "burst_count") perSecond.push(inner as number);
+          else walk(inner);
+        }
+      }
+    };
+    for (const [, value] of limits) walk(value);
+    expect(perSecond.length).toBeGreaterThan(20);
+    for (const value of perSecond) expect(value).toBeGreaterThanOrEqual(1000);
+  });
+
+  test("registers users cheaply and without verification", () => {
+    const config = synapseConfig(spec());
+    expect(config.bcrypt_rounds).toBe(4);
+    expect(config.enable_registration).toBe(true);
+    expect(config.enable_registration_without_verification).toBe(true);
+  });
+
+  test("federates on loopback over TLS with the run CA and no notary", () => {
+    const config = synapseConfig(spec());
+    expect(config.trusted_key_servers).toEqual([]);
+    expect(config.ip_range_whitelist).toEqual(["127.0.0.0/8", "::1/128"]);
+    expect(config.federation_verify_certificates).toBe(true);
+    expect(config.federation_custom_ca_list).toEqual([`${SYNAPSE_DIR}/ca.crt`]);
+    const listeners = config.listeners as { port: number; tls: boolean; bind_addresses: string[]; resources: { names: string[] }[] }[];
+    const federation = listeners.find((l) => l.resources.some((r) => r.names.includes("federation")));
+    expect(federation).toMatchObject({ port: 8448, tls: true, bind_addresses: ["127.0.0.1"] });
+    const client = listeners.find((l) => l.resources.some((r) => r.names.includes("client")));
+    expect(client).toMatchObject({ port: 8008, tls: false, bind_addresses: ["127.0.0.1"] });
+    expect(config.tls_certificate_path).toBe(`${SYNAPSE_DIR}/tls.crt`);
+    expect(config.tls_private_key_path).toBe(`${SYNAPSE_DIR}/tls.key`);
+  });
+
+  test("carries the run's secrets, and secrets differ between homeservers", () => {
+    const a = spec();
+    const b = spec();
+    const config = synapseConfig(a);
+    expect(config.registration_shared_secret).toBe(a.secrets.registrationSharedSecret);
+    expect(config.macaroon_secret_key).toBe(a.secrets.macaroonSecretKey);
+    expect(config.form_secret).toBe(a.secrets.formSecret);
+    expect(a.secrets.registrationSharedSecret).not.toBe(b.secrets.registrationSharedSecret);
+    expect(a.secrets.registrationSharedSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.signingKey.seedBase64).not.toBe(b.signingKey.seedBase64);
+    expect(Buffer.from(a.signingKey.seedBase64, "base64")).toHaveLength(32);
+  });
+
+  test("sets the default room version only when one is asked for", () => {
+    expect(synapseConfig(spec())).not.toHaveProperty("default_room_version");
+    expect(synapseConfig(spec({ roomVersion: "12" })).default_room_version).toBe("12");
+  });
+
+  test("uses the database it is given", () => {
+    expect(synapseConfig(spec()).database).toEqual({ name: "sqlite3", args: { database: "/gauntlet/homeserver.db" } });
+    const postgres = synapseConfig(
+      spec({ database: { kind: "postgres", host: "127.0.0.1", port: 5433, user: "synapse", password: "pw", database: "synapse_hs1" } }),
+    );
+    expect(postgres.database).toMatchObject({
+      name: "psycopg2",
+      args: { host: "127.0.0.1", port: 5433, user: "synapse", password: "pw", database: "synapse_hs1" },
+    });
+  });
+
+  test("logs to stdout so container logs show everything", () => {
+    const log = synapseLogConfig() as { handlers: Record<string, { stream?: string }>; root: { handlers: string[] } };
+    const handlers = log.root.handlers.map((name) => log.handlers[name]);
+    expect(handlers).toEqual([expect.objectContaining({ stream: "ext://sys.stdout" })]);
+    expect(synapseConfig(spec()).log_config).toBe(`${SYNAPSE_DIR}/log.config`);
+  });
+
+  test("config overrides win over the generated values", () => {
+    const config = synapseConfig(spec({ configOverrides: { enable_registration: false } }));
+    expect(config.enable_registration).toBe(false);
+  });
+
+  test("the container plan writes config, key and certificates, secrets readable by the owner only", () => {
+    const s = spec();
+    const plan = synapseProfile.plan(s);
+    const files = Object.fromEntries(plan.files.map((f) => [f.path, f]));
+    expect(JSON.parse(files[`${SYNAPSE_DIR}/homeserver.yaml`]!.content).server_name).toBe("localhost:8448");
+    expect(files[`${SYNAPSE_DIR}/homeserver.yaml`]!.mode).toBe(0o600);
+    expect(files[`${SYNAPSE_DIR}/signing.key`]!.content).toBe(`ed25519 ${s.signingKey.version} ${s.signingKey.seedBase64}\n`);
+    expect(files[`${SYNAPSE_DIR}/tls.key`]).toMatchObject({ content: "KEY", mode: 0o600 });
+    expect(files[`${SYNAPSE_DIR}/ca.crt`]!.content).toBe("CA");
+    expect(plan.command).toContain(`${SYNAPSE_DIR}/homeserver.yaml`);
+  });
+});
