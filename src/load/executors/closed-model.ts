@@ -21,35 +21,34 @@ export async function runConstantVus(execution: ScenarioExecution<Config<"consta
 export async function runPerVuIterations(execution: ScenarioExecution<Config<"per-vu-iterations">>): Promise<void> {
   const { run, config, state, vus } = execution;
   const endsAt = state.startedAt + config.maxDurationMs;
-  let done = 0;
+  let started = 0;
   run.activeVus += vus.length;
   const loops = vus.map(async (vu) => {
     for (let i = 0; i < config.iterations && !stopping(run, endsAt); i++) {
+      started++;
       await vu.iterate(state);
-      done++;
     }
   });
   await drain(execution, Promise.all(loops), endsAt + config.gracefulStopMs);
   run.activeVus -= vus.length;
-  recordDropped(execution, config.iterations * vus.length - done);
+  // Iterations never started are dropped; one cut off by the graceful stop is interrupted instead.
+  recordDropped(execution, config.iterations * vus.length - started);
 }
 
 export async function runSharedIterations(execution: ScenarioExecution<Config<"shared-iterations">>): Promise<void> {
   const { run, config, state, vus } = execution;
   const endsAt = state.startedAt + config.maxDurationMs;
   let claimed = 0;
-  let done = 0;
   run.activeVus += vus.length;
   const loops = vus.map(async (vu) => {
     while (claimed < config.iterations && !stopping(run, endsAt)) {
       claimed++;
       await vu.iterate(state);
-      done++;
     }
   });
   await drain(execution, Promise.all(loops), endsAt + config.gracefulStopMs);
   run.activeVus -= vus.length;
-  recordDropped(execution, config.iterations - done);
+  recordDropped(execution, config.iterations - claimed);
 }
 
 /** VUs ramp linearly between stage targets; a VU above the target finishes its iteration and waits. */

@@ -88,8 +88,8 @@ export class TrendSink {
     const rank = (percent / 100) * this.samples;
     let value: number;
     if (this.#negative && rank <= negativeCount) {
-      // The p-th of all values is the (100 - q)-th of the negated negatives.
-      const q = 100 - (rank / negativeCount) * 100;
+      // The r-th smallest value is the (count - r + 1)-th smallest magnitude among the negatives.
+      const q = ((negativeCount - Math.ceil(rank) + 1) / negativeCount) * 100;
       value = -this.#negative.getValueAtPercentile(q) / TREND_SCALE;
     } else {
       const positiveCount = this.#positive.totalCount;
