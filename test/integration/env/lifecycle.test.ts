@@ -1,0 +1,41 @@
+import { statSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { Environment } from "../../../src/env/environment.ts";
+import { runStatePath } from "../../../src/env/state.ts";
+import { runCli } from "./cli.ts";
+import { leftovers, nothingLeft, volumeCount } from "./leftovers.ts";
+import { call, sendMessage, syncUntilMessage, type Session } from "./matrix.ts";
+
+describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
+  test("two users exchange a message, and env down leaves nothing behind", async () => {
+    const volumesBefore = await volumeCount();
+    const up = await runCli(["env", "up", "--db", db, "--json"]);
+    expect(up.code, up.stderr).toBe(0);
+    const view = JSON.parse(up.stdout) as { runId: string; database: string; homeservers: { baseUrl: string; serverName: string; database: { kind: string } }[] };
+    expect(view.database).toBe(db);
+    expect(view.homeservers).toHaveLength(1);
+    expect(view.homeservers[0]?.database.kind).toBe(db);
+
+    const env = Environment.load(view.runId);
+    const hs = env.homeserver("hs1");
+    // Credentials live in the state file, readable by its owner only, and nowhere in the output.
+    expect(statSync(runStatePath(view.runId)).mode & 0o777).toBe(0o600);
+    expect(up.stdout + up.stderr).not.toContain(hs.admin.accessToken);
+    expect(up.stdout + up.stderr).not.toContain(env.state.homeservers[0]!.registrationSharedSecret);
+
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const alice: Session = { baseUrl: hs.baseUrl, user: await hs.registerUser({ localpart: `alice-${suffix}`, password: `pw-${suffix}` }) };
+    const bob: Session = { baseUrl: hs.baseUrl, user: await hs.registerUser({ localpart: `bob-${suffix}`, password: `pw-${suffix}` }) };
+    expect(alice.user.userId).toBe(`@alice-${suffix}:${hs.serverName}`);
+    const { room_id: roomId } = await call<{ room_id: string }>(alice, "POST", "/_matrix/client/v3/createRoom", { preset: "private_chat", invite: [bob.user.userId] });
+    await call(bob, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    await sendMessage(alice, roomId, `hello from ${db}`);
+    await syncUntilMessage(bob, roomId, `hello from ${db}`);
+
+    const ports = [new URL(hs.baseUrl).port, hs.federationUrl.split(":").at(-1), env.state.postgres?.port].filter(Boolean).map(Number);
+    const down = await runCli(["env", "down", view.runId]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await leftovers(view.runId, ports)).toEqual(nothingLeft);
+    expect(await volumeCount()).toBe(volumesBefore);
+  });
+});
