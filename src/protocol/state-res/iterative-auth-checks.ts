@@ -1,5 +1,5 @@
 import { authTypesFor } from "../auth/auth-events-selection.ts";
-import { authCheck, type AuthResult } from "../auth/auth-rules.ts";
+import { authCheck, type AuthCheckOptions, type AuthResult } from "../auth/auth-rules.ts";
 import { stateMapKey, type RoomEvent, type StateMapKey } from "../event.ts";
 import type { RoomVersion } from "../room-versions.ts";
 import { authEventIdsOf, type EventLookup } from "./event-graph.ts";
@@ -23,6 +23,7 @@ export function iterativeAuthChecks(
   events: EventLookup,
   rules: RoomVersion,
   rejected: ReadonlySet<string>,
+  authOptions: AuthCheckOptions | undefined,
   record?: (check: IterativeCheck) => void,
 ): Map<StateMapKey, string> {
   for (const eventId of ordered) {
@@ -47,7 +48,7 @@ export function iterativeAuthChecks(
       const create = createEventFor(event, events, rules);
       if (create && !rejected.has(create.event_id)) authState.set(CREATE_KEY, create);
     }
-    const result = authCheck(event, authState, rules);
+    const result = authCheck(event, authState, rules, authOptions);
     if (result.allowed) state.set(stateMapKey(event.type, event.state_key), eventId);
     record?.({ eventId, result });
   }

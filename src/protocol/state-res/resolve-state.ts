@@ -1,3 +1,4 @@
+import type { AuthCheckOptions } from "../auth/auth-rules.ts";
 import { stateMapKey, type RoomEvent, type StateMapKey } from "../event.ts";
 import { roomVersion as resolveRoomVersion, type RoomVersion } from "../room-versions.ts";
 import { authClosure, authDifference, conflictedSubgraph, toEventLookup, type EventLookup } from "./event-graph.ts";
@@ -14,6 +15,8 @@ export type StateMap = ReadonlyMap<StateMapKey, string>;
 export interface ResolveStateOptions {
   /** Events rejected against their auth chain: never used, not even as fallback auth events. */
   rejected?: ReadonlySet<string>;
+  /** Passed to every auth check (e.g. how to verify a restricted join's authorising signature). */
+  authCheck?: AuthCheckOptions;
 }
 
 export interface ResolutionTrace {
@@ -92,7 +95,7 @@ export function resolveStateWithTrace(
 
   // Step 2: v2 starts from the unconflicted state; v2.1 from nothing (MSC4297).
   const start = algorithm === "v2.1" ? new Map<StateMapKey, string>() : new Map(unconflicted);
-  const partial = iterativeAuthChecks(trace.powerOrder, start, lookup, rules, rejected, (check) =>
+  const partial = iterativeAuthChecks(trace.powerOrder, start, lookup, rules, rejected, options.authCheck, (check) =>
     trace.checks.push({ ...check, step: "power" }),
   );
 
@@ -102,7 +105,7 @@ export function resolveStateWithTrace(
   trace.mainlineOrder = mainlineOrder(leftovers, powerLevelsId === undefined ? undefined : lookup.get(powerLevelsId), lookup);
 
   // Step 4.
-  const resolved = iterativeAuthChecks(trace.mainlineOrder, partial, lookup, rules, rejected, (check) =>
+  const resolved = iterativeAuthChecks(trace.mainlineOrder, partial, lookup, rules, rejected, options.authCheck, (check) =>
     trace.checks.push({ ...check, step: "mainline" }),
   );
   // Step 5: the unconflicted state map always wins.
