@@ -1,8 +1,9 @@
 import type { CommandModule } from "yargs";
 import { envCommand } from "./env.ts";
 import { imagesCommand } from "./images.ts";
+import { loadCommand } from "./load.ts";
 import { setupCommand } from "./setup.ts";
 
 // Every command of the CLI, one module each; `gauntlet --help` lists them in this order.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [envCommand, imagesCommand, setupCommand];
+export const commands: CommandModule<any, any>[] = [envCommand, imagesCommand, loadCommand, setupCommand];

@@ -1,0 +1,33 @@
+import type { SummaryExport } from "../summary/summary-export.ts";
+
+/** One run of a k6 script, engine-independent. */
+export interface LoadRunRequest {
+  readonly scriptPath: string;
+  /** `__ENV` for the script (k6's `-e KEY=VALUE`). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Where the summary export goes; both engines write the same shape. */
+  readonly summaryExportPath: string;
+}
+
+export interface LoadRunResult {
+  /** k6's exit code: 0, 99 when thresholds failed, 107 for a script error, … */
+  readonly exitCode: number;
+  /** Undefined when the engine ended before writing one (e.g. the script did not load). */
+  readonly summary: SummaryExport | undefined;
+}
+
+/** A way to run k6 scripts: a k6 binary, the grafana/k6 image, or the embedded node engine. */
+export interface LoadEngine {
+  readonly name: "k6" | "node";
+  /** What exactly runs, for the terminal and for results provenance: "k6 v1.2.0 (/usr/bin/k6)". */
+  readonly description: string;
+  run(request: LoadRunRequest): Promise<LoadRunResult>;
+}
+
+/** k6's own command-line arguments for a request; the node engine's entry takes the same. */
+export function k6RunArguments(request: LoadRunRequest, scriptPath = request.scriptPath, summaryPath = request.summaryExportPath): string[] {
+  const args = ["run", "--summary-export", summaryPath];
+  for (const [key, value] of Object.entries(request.env)) args.push("-e", `${key}=${value}`);
+  args.push(scriptPath);
+  return args;
+}
