@@ -3,7 +3,8 @@ import { envCommand } from "./env.ts";
 import { imagesCommand } from "./images.ts";
 import { loadCommand } from "./load.ts";
 import { setupCommand } from "./setup.ts";
+import { verifyCommand } from "./verify.ts";
 
 // Every command of the CLI, one module each; `gauntlet --help` lists them in this order.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [envCommand, imagesCommand, loadCommand, setupCommand];
+export const commands: CommandModule<any, any>[] = [envCommand, imagesCommand, loadCommand, setupCommand, verifyCommand];

@@ -1,0 +1,81 @@
+import { record, type VerifyContext } from "../context.ts";
+import type { ConnectTarget } from "../resolver.ts";
+import { hostForUrl } from "../server-name.ts";
+import { acceptsLegacyTls, daysUntil, probeTls, type TlsProbe } from "../tls-probe.ts";
+
+const GROUP = "tls";
+const EXPIRY_WARNING_DAYS = 14;
+
+/** Judges one endpoint's certificate: trusted chain, right name, days left, protocol versions. */
+async function judge(context: VerifyContext, id: string, title: string, probe: TlsProbe, fixTarget: string): Promise<void> {
+  const where = hostForUrl(probe.target.address, probe.target.port);
+  const evidence = [
+    `handshake with ${where} as ${probe.servername}: ${probe.protocol ?? "unknown protocol"}`,
+    `certificate for ${probe.subjectAltName ?? probe.subject ?? "(no names)"}, issued by ${probe.issuer ?? "(unknown)"}`,
+    ...(probe.validTo ? [`valid until ${probe.validTo.toISOString()}`] : []),
+  ];
+  if (!probe.trusted) {
+    const expired = probe.validTo && probe.validTo.getTime() < Date.now();
+    const fix = expired
+      ? `Renew the certificate for ${probe.servername} on ${fixTarget} and reload the proxy`
+      : /altnames|does not match/i.test(probe.problem ?? "")
+        ? `Serve a certificate whose names include ${probe.servername} on ${fixTarget}`
+        : `Serve a certificate chain for ${probe.servername} from a CA clients trust (include the intermediates) on ${fixTarget}`;
+    record(context, GROUP, id, title, "fail", [...evidence, `not trusted: ${probe.problem}`], fix);
+    return;
+  }
+  const days = probe.validTo ? daysUntil(probe.validTo) : undefined;
+  const legacy = await acceptsLegacyTls(probe.target, probe.servername, context.options.timeoutMs, context.tlsStats);
+  evidence.push(legacy ? "accepts TLS 1.0/1.1" : "refuses TLS 1.0/1.1");
+  if (days !== undefined && days < EXPIRY_WARNING_DAYS) {
+    record(context, GROUP, id, title, "warn", [...evidence, `expires in ${days} days`], `Renew the certificate for ${probe.servername} now (check that automatic renewal runs)`);
+  } else if (legacy) {
+    record(context, GROUP, id, title, "warn", evidence, `Allow only TLS 1.2 and 1.3 on ${fixTarget} (nginx: ssl_protocols TLSv1.2 TLSv1.3;)`);
+  } else {
+    record(context, GROUP, id, title, "pass", [...evidence, ...(days !== undefined ? [`expires in ${days} days`] : [])]);
+  }
+}
+
+export async function checkClientTls(context: VerifyContext, baseUrl: string | undefined): Promise<void> {
+  if (!baseUrl) {
+    record(context, GROUP, "tls.client", "TLS of the client API", "skip", ["no homeserver base URL was discovered"]);
+    return;
+  }
+  const url = new URL(baseUrl);
+  if (url.protocol !== "https:") {
+    record(context, GROUP, "tls.client", "TLS of the client API", "fail", [`base URL ${baseUrl} is plain HTTP`], "Serve the client API over HTTPS and publish the https:// URL in m.homeserver.base_url");
+    return;
+  }
+  const port = url.port ? Number(url.port) : 443;
+  let targets: ConnectTarget[];
+  let probe: TlsProbe | undefined;
+  const errors: string[] = [];
+  try {
+    targets = await context.resolver.connectTargets(url.hostname, port);
+  } catch (error) {
+    record(context, GROUP, "tls.client", "TLS of the client API", "fail", [(error as Error).message], `Publish an address record for ${url.hostname}`);
+    return;
+  }
+  for (const target of targets.slice(0, 3)) {
+    try {
+      probe = await probeTls(target, url.hostname.replace(/^\[|\]$/g, ""), { ...(context.options.caPem ? { caPem: context.options.caPem } : {}), timeoutMs: context.options.timeoutMs, stats: context.tlsStats });
+      break;
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+  }
+  if (!probe) {
+    record(context, GROUP, "tls.client", "TLS of the client API", "fail", errors, `Serve HTTPS on ${url.host}`);
+    return;
+  }
+  await judge(context, "tls.client", "TLS of the client API", probe, url.host);
+}
+
+export async function checkFederationTls(context: VerifyContext, probe: TlsProbe | undefined): Promise<void> {
+  if (!probe) {
+    record(context, GROUP, "tls.federation", "TLS of the federation API", "skip", ["no federation destination answered (see discovery)"]);
+    return;
+  }
+  // Servers check the certificate against the name discovery produced (server-server API "Resolving server names").
+  await judge(context, "tls.federation", "TLS of the federation API", probe, `the federation listener ${hostForUrl(probe.servername, probe.target.port)}`);
+}

@@ -1,0 +1,207 @@
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { TLSSocket } from "node:tls";
+import type { ConnectTarget, Resolver } from "./resolver.ts";
+
+export interface TlsDetails {
+  authorized: boolean;
+  authorizationError?: string;
+  protocol: string | null;
+  subjectAltName?: string;
+  validTo?: string;
+  issuer?: string;
+}
+
+export interface HttpResponse {
+  method: string;
+  /** The URL asked for (after redirects, the last one). */
+  url: string;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  elapsedMs: number;
+  connectedTo: ConnectTarget;
+  tls?: TlsDetails;
+  /** Every URL that answered with a redirect on the way, in order. */
+  redirects: string[];
+}
+
+export interface HttpRequest {
+  method?: "GET" | "HEAD" | "OPTIONS" | "POST" | "PUT";
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Follow up to this many redirects (GET only). */
+  followRedirects?: number;
+  /** Connect here instead of resolving the URL's host (federation after server discovery). */
+  target?: ConnectTarget;
+  /** TLS server name when it differs from the URL's host (federation: the delegated name). */
+  tlsServerName?: string;
+  /** Accept certificates the CA list does not vouch for, to still read the answer (the TLS check reports the problem). */
+  insecure?: boolean;
+}
+
+/** The request could not be completed: DNS, TCP, TLS or timeout, with the step that failed. */
+export class HttpFailure extends Error {
+  readonly url: string;
+  constructor(url: string, message: string) {
+    super(message);
+    this.name = "HttpFailure";
+    this.url = url;
+  }
+}
+
+const MAX_BODY_BYTES = 1_048_576;
+
+/**
+ * A small HTTP(S) client that resolves through the verifier's resolver, trusts only the given
+ * CA bundle, counts every request, and has hard limits on requests, body size and time.
+ */
+export class HttpClient {
+  readonly #resolver: Resolver;
+  readonly #ca: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxRequests: number;
+  readonly log: { method: string; url: string; status: number | "error" }[] = [];
+
+  constructor(options: { resolver: Resolver; caPem?: string; timeoutMs: number; maxRequests?: number }) {
+    this.#resolver = options.resolver;
+    this.#ca = options.caPem;
+    this.#timeoutMs = options.timeoutMs;
+    this.#maxRequests = options.maxRequests ?? 150;
+  }
+
+  get requestCount(): number {
+    return this.log.length;
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const redirects: string[] = [];
+    let url = req.url;
+    for (let hop = 0; ; hop++) {
+      const response = await this.#once({ ...req, url }, redirects);
+      const location = response.headers.location;
+      const redirectable = [301, 302, 303, 307, 308].includes(response.status) && location && (req.method ?? "GET") === "GET";
+      if (!redirectable || hop >= (req.followRedirects ?? 0)) return response;
+      redirects.push(url);
+      url = new URL(location, url).toString();
+      // A redirect lands on another host: resolve it afresh.
+      req = { ...req, target: undefined, tlsServerName: undefined };
+    }
+  }
+
+  async #once(req: HttpRequest, redirects: string[]): Promise<HttpResponse> {
+    if (this.log.length >= this.#maxRequests) throw new HttpFailure(req.url, `request budget of ${this.#maxRequests} exhausted`);
+    const method = req.method ?? "GET";
+    const url = new URL(req.url);
+    const secure = url.protocol === "https:";
+    const port = url.port ? Number(url.port) : secure ? 443 : 80;
+    let targets: ConnectTarget[];
+    try {
+      targets = req.target ? [req.target] : await this.#resolver.connectTargets(url.hostname, port);
+    } catch (error) {
+      this.log.push({ method, url: req.url, status: "error" });
+      throw new HttpFailure(req.url, `cannot resolve ${url.hostname}: ${(error as Error).message}`);
+    }
+    let lastError: Error | undefined;
+    // Bounded: at most three addresses are tried per request.
+    for (const target of targets.slice(0, 3)) {
+      this.log.push({ method, url: req.url, status: "error" });
+      const entry = this.log[this.log.length - 1]!;
+      try {
+        const response = await this.#send(method, url, secure, target, req);
+        entry.status = response.status;
+        return { ...response, redirects };
+      } catch (error) {
+        lastError = error as Error;
+      }
+    }
+    throw new HttpFailure(req.url, lastError?.message ?? "no address to connect to");
+  }
+
+  #send(method: string, url: URL, secure: boolean, target: ConnectTarget, req: HttpRequest): Promise<Omit<HttpResponse, "redirects">> {
+    const body = req.json === undefined ? undefined : Buffer.from(JSON.stringify(req.json));
+    const headers: Record<string, string> = { "user-agent": "gauntlet-verify", accept: "application/json", ...req.headers };
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "host")) headers.host = url.host;
+    if (body) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(body.length);
+    }
+    const servername = (req.tlsServerName ?? url.hostname).replace(/^\[|\]$/g, "");
+    const started = performance.now();
+    const where = `${target.address.includes(":") ? `[${target.address}]` : target.address}:${target.port}`;
+    return new Promise((resolve, reject) => {
+      const options = {
+        host: target.address,
+        port: target.port,
+        method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+        agent: false as const,
+        timeout: this.#timeoutMs,
+        ...(secure
+          ? {
+              // SNI is never sent for IP literals (RFC 6066 section 3).
+              ...(/^[\d.]+$|:/.test(servername) ? {} : { servername }),
+              ...(this.#ca ? { ca: this.#ca } : {}),
+              rejectUnauthorized: !req.insecure,
+              checkServerIdentity: req.insecure ? () => undefined : undefined,
+            }
+          : {}),
+      };
+      const request = (secure ? httpsRequest : httpRequest)(options, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) request.destroy(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
+        response.on("end", () => {
+          const socket = response.socket as TLSSocket;
+          let tls: TlsDetails | undefined;
+          if (secure && typeof socket.getPeerCertificate === "function") {
+            const cert = socket.getPeerCertificate();
+            tls = {
+              authorized: socket.authorized,
+              ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
+              protocol: socket.getProtocol(),
+              ...(cert?.subjectaltname ? { subjectAltName: cert.subjectaltname } : {}),
+              ...(cert?.valid_to ? { validTo: cert.valid_to } : {}),
+              ...(cert?.issuer?.CN ? { issuer: String(cert.issuer.CN) } : {}),
+            };
+          }
+          resolve({
+            method,
+            url: url.toString(),
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            elapsedMs: performance.now() - started,
+            connectedTo: target,
+            ...(tls ? { tls } : {}),
+          });
+        });
+        response.on("error", reject);
+      });
+      request.on("timeout", () => request.destroy(new Error(`no answer from ${where} within ${this.#timeoutMs} ms`)));
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        const reason = error.code === "ECONNREFUSED" ? `connection refused by ${where}` : `${where}: ${error.message}`;
+        reject(new Error(reason));
+      });
+      if (body) request.write(body);
+      request.end();
+    });
+  }
+}
+
+/** Parses a JSON object body; `undefined` when the body is not a JSON object. */
+export function jsonObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
