@@ -1,0 +1,327 @@
+import { randomBytes } from "node:crypto";
+import { request as undiciRequest } from "undici";
+import type { z } from "zod";
+import { endpointName, fillTemplate, type Endpoint } from "./endpoint.ts";
+import { endpoints } from "./endpoints.ts";
+import { HomeserverUnreachableError, SchemaViolationError, UnexpectedResponseError } from "./errors.ts";
+import { ExchangeLog, type Exchange } from "./exchange.ts";
+import { registerSecret } from "./redact.ts";
+import { checkSchema, describeProblems } from "./schema-check.ts";
+import { matrixError } from "./schemas/common.ts";
+import type { SyncResponse } from "./schemas/sync.ts";
+import { syncUntil, type SyncPredicate, type SyncUntilOptions, type SyncUntilResult } from "./sync.ts";
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface ClientOptions {
+  baseUrl: string;
+  accessToken?: string;
+  userId?: string;
+  deviceId?: string;
+  /** Per-request timeout; long-polls add their poll duration to it. */
+  timeoutMs?: number;
+  /** Where every exchange of this client is recorded; shared by clients of one test. */
+  log?: ExchangeLog;
+}
+
+export interface CallOptions {
+  path?: Record<string, string>;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Send the access token (default: when the client has one). */
+  auth?: boolean;
+  timeoutMs?: number;
+}
+
+/** A response whose status and JSON body have been checked against the endpoint's schemas. */
+export interface MatrixResponse<T> {
+  status: number;
+  /** The JSON body; typed as the endpoint's success body, which it is only when `ok`. */
+  body: T;
+  ok: boolean;
+  endpoint: string;
+  exchange: Exchange;
+}
+
+export type CreateRoomRequest = {
+  visibility?: "public" | "private";
+  room_alias_name?: string;
+  name?: string;
+  topic?: string;
+  invite?: string[];
+  room_version?: string;
+  creation_content?: Record<string, unknown>;
+  initial_state?: { type: string; state_key?: string; content: Record<string, unknown> }[];
+  preset?: "private_chat" | "public_chat" | "trusted_private_chat" | (string & {});
+  is_direct?: boolean;
+  power_level_content_override?: Record<string, unknown>;
+};
+
+export interface SyncParams {
+  since?: string;
+  timeout?: number;
+  filter?: string | Record<string, unknown>;
+  full_state?: boolean;
+}
+
+export type Direction = "b" | "f";
+
+let txnCounter = 0;
+const txnPrefix = randomBytes(4).toString("hex");
+
+/** A transaction ID unique within this process (client-server-api/#transaction-identifiers). */
+export function newTxnId(): string {
+  txnCounter += 1;
+  return `g${txnPrefix}-${txnCounter}`;
+}
+
+/**
+ * A client-server API client: every request has a timeout, every response is checked against
+ * its endpoint's schema, and the last exchanges are kept for failure messages (secrets masked).
+ */
+export class MatrixClient {
+  readonly baseUrl: string;
+  readonly userId: string;
+  readonly deviceId: string | undefined;
+  accessToken: string | undefined;
+  readonly log: ExchangeLog;
+  readonly timeoutMs: number;
+  readonly #closing = new AbortController();
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.accessToken = options.accessToken;
+    this.userId = options.userId ?? "";
+    this.deviceId = options.deviceId;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.log = options.log ?? new ExchangeLog();
+    registerSecret(options.accessToken);
+  }
+
+  /** Aborts requests still in flight (a long-poll left running by a failed test). */
+  close(): void {
+    this.#closing.abort(new Error("client closed"));
+  }
+
+  /** Another client for the same homeserver with different credentials, sharing the exchange log. */
+  withCredentials(credentials: { accessToken?: string; userId?: string; deviceId?: string }): MatrixClient {
+    return new MatrixClient({ baseUrl: this.baseUrl, timeoutMs: this.timeoutMs, log: this.log, ...credentials });
+  }
+
+  /** Performs one request; resolves for any HTTP status, rejects when there is no usable JSON answer or the body breaks its schema. */
+  async call<S extends z.ZodType>(ep: Endpoint<S>, options: CallOptions = {}): Promise<MatrixResponse<z.infer<S>>> {
+    let path = fillTemplate(ep.template, options.path ?? {});
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, String(value));
+    if ([...query.keys()].length > 0) path += `?${query.toString()}`;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if ((options.auth ?? true) && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+    let payload: string | undefined;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers["content-type"] = "application/json";
+    }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const startedAt = Date.now();
+    const exchange: Exchange = { method: ep.method, path, endpoint: endpointName(ep), startedAt, durationMs: 0 };
+    if (options.body !== undefined) exchange.requestBody = options.body;
+    this.log.add(exchange);
+
+    let text: string;
+    try {
+      const response = await undiciRequest(`${this.baseUrl}${path}`, {
+        method: ep.method,
+        headers,
+        ...(payload !== undefined ? { body: payload } : {}),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#closing.signal]),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      exchange.status = response.statusCode;
+      const contentType = response.headers["content-type"];
+      if (contentType) exchange.contentType = String(contentType);
+      const bytes = await response.body.arrayBuffer();
+      text = Buffer.from(bytes.byteLength > MAX_BODY_BYTES ? bytes.slice(0, MAX_BODY_BYTES) : bytes).toString("utf8");
+    } catch (error) {
+      exchange.durationMs = Date.now() - startedAt;
+      const err = error as Error & { cause?: Error; code?: string };
+      const detail = [err.name === "TimeoutError" || /aborted/i.test(err.message) ? `timeout after ${timeoutMs} ms` : err.message, err.code, err.cause?.message]
+        .filter(Boolean)
+        .join("; ");
+      exchange.error = this.#closing.signal.aborted ? "aborted: client closed" : detail;
+      throw new HomeserverUnreachableError(`${exchange.endpoint}: no answer from ${this.baseUrl}`, exchange, this.log.recent(3));
+    }
+    exchange.durationMs = Date.now() - startedAt;
+
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      exchange.responseText = text.slice(0, 2000);
+      throw new HomeserverUnreachableError(`${exchange.endpoint}: expected a JSON body, got HTTP ${exchange.status} with ${text.length === 0 ? "an empty body" : "non-JSON text"}`, exchange, this.log.recent(3));
+    }
+    exchange.responseBody = body;
+    const status = exchange.status ?? 0;
+    const ok = status >= 200 && status < 300;
+    const schema = ok ? ep.schema : status === 401 && ep.unauthorizedSchema ? ep.unauthorizedSchema : matrixError;
+    const problems = checkSchema(schema, body);
+    if (problems.length > 0) {
+      const what = ok ? "the success body" : "the error body (client-server-api/#standard-error-response)";
+      throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, ${what} violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
+    }
+    return { status, body: body as z.infer<S>, ok, endpoint: exchange.endpoint, exchange };
+  }
+
+  /** The body of a response that must have `status`, else a failure naming the request and response. */
+  must<T>(response: MatrixResponse<T>, status = 200): T {
+    if (response.status !== status) {
+      const errcode = (response.body as { errcode?: unknown } | undefined)?.errcode;
+      throw new UnexpectedResponseError(
+        `${response.endpoint}: expected HTTP ${status}, got ${response.status}${typeof errcode === "string" ? ` ${errcode}` : ""}`,
+        response.exchange,
+        this.log.recent(3),
+      );
+    }
+    return response.body;
+  }
+
+  // Discovery: client-server-api/#server-discovery, #api-versions, #capabilities-negotiation
+  versions() {
+    return this.call(endpoints.versions, { auth: false });
+  }
+  wellKnown() {
+    return this.call(endpoints.wellKnownClient, { auth: false });
+  }
+  capabilities() {
+    return this.call(endpoints.capabilities);
+  }
+
+  // Accounts and sessions: client-server-api/#account-registration-and-management, #login
+  register(body: Record<string, unknown>, kind?: "user" | "guest") {
+    return this.call(endpoints.register, { body, auth: false, query: { kind } });
+  }
+  registerAvailable(username: string) {
+    return this.call(endpoints.registerAvailable, { query: { username }, auth: false });
+  }
+  loginFlows() {
+    return this.call(endpoints.loginFlows, { auth: false });
+  }
+  login(body: Record<string, unknown>) {
+    return this.call(endpoints.login, { body, auth: false });
+  }
+  loginWithPassword(user: string, password: string, extra: Record<string, unknown> = {}) {
+    registerSecret(password);
+    return this.login({ type: "m.login.password", identifier: { type: "m.id.user", user }, password, ...extra });
+  }
+  logout() {
+    return this.call(endpoints.logout, { body: {} });
+  }
+  logoutAll() {
+    return this.call(endpoints.logoutAll, { body: {} });
+  }
+  whoami() {
+    return this.call(endpoints.whoami);
+  }
+
+  // Rooms: client-server-api/#rooms
+  createRoom(body: CreateRoomRequest | Record<string, unknown> = {}) {
+    return this.call(endpoints.createRoom, { body });
+  }
+  async mustCreateRoom(body: CreateRoomRequest = {}): Promise<string> {
+    return this.must(await this.createRoom(body)).room_id;
+  }
+  resolveAlias(alias: string) {
+    return this.call(endpoints.resolveAlias, { path: { roomAlias: alias } });
+  }
+  joinedRooms() {
+    return this.call(endpoints.joinedRooms);
+  }
+  join(roomIdOrAlias: string, body: Record<string, unknown> = {}) {
+    return this.call(endpoints.join, { path: { roomIdOrAlias }, body });
+  }
+  joinById(roomId: string) {
+    return this.call(endpoints.joinById, { path: { roomId }, body: {} });
+  }
+  async mustJoinRoom(roomIdOrAlias: string): Promise<string> {
+    return this.must(await this.join(roomIdOrAlias)).room_id;
+  }
+  leave(roomId: string, reason?: string) {
+    return this.call(endpoints.leave, { path: { roomId }, body: reason ? { reason } : {} });
+  }
+  async mustLeaveRoom(roomId: string): Promise<void> {
+    this.must(await this.leave(roomId));
+  }
+  invite(roomId: string, userId: string) {
+    return this.call(endpoints.invite, { path: { roomId }, body: { user_id: userId } });
+  }
+  async mustInvite(roomId: string, userId: string): Promise<void> {
+    this.must(await this.invite(roomId, userId));
+  }
+  kick(roomId: string, userId: string, reason?: string) {
+    return this.call(endpoints.kick, { path: { roomId }, body: { user_id: userId, ...(reason ? { reason } : {}) } });
+  }
+  ban(roomId: string, userId: string, reason?: string) {
+    return this.call(endpoints.ban, { path: { roomId }, body: { user_id: userId, ...(reason ? { reason } : {}) } });
+  }
+  unban(roomId: string, userId: string) {
+    return this.call(endpoints.unban, { path: { roomId }, body: { user_id: userId } });
+  }
+  forget(roomId: string) {
+    return this.call(endpoints.forget, { path: { roomId }, body: {} });
+  }
+
+  // Events: client-server-api/#sending-events-to-a-room, #getting-events-for-a-room, #redactions
+  sendEvent(roomId: string, eventType: string, content: Record<string, unknown>, txnId = newTxnId()) {
+    return this.call(endpoints.sendEvent, { path: { roomId, eventType, txnId }, body: content });
+  }
+  async mustSendMessage(roomId: string, body: string, txnId?: string): Promise<string> {
+    return this.must(await this.sendEvent(roomId, "m.room.message", { msgtype: "m.text", body }, txnId)).event_id;
+  }
+  sendState(roomId: string, eventType: string, stateKey: string, content: Record<string, unknown>) {
+    return this.call(endpoints.sendState, { path: { roomId, eventType, stateKey }, body: content });
+  }
+  async mustSendState(roomId: string, eventType: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
+    return this.must(await this.sendState(roomId, eventType, stateKey, content)).event_id;
+  }
+  getStateEvent(roomId: string, eventType: string, stateKey = "") {
+    return this.call(endpoints.getStateEvent, { path: { roomId, eventType, stateKey } });
+  }
+  getState(roomId: string) {
+    return this.call(endpoints.getState, { path: { roomId } });
+  }
+  getEvent(roomId: string, eventId: string) {
+    return this.call(endpoints.getEvent, { path: { roomId, eventId } });
+  }
+  messages(roomId: string, params: { dir: Direction; from?: string; to?: string; limit?: number; filter?: Record<string, unknown> }) {
+    return this.call(endpoints.messages, {
+      path: { roomId },
+      query: { dir: params.dir, from: params.from, to: params.to, limit: params.limit, filter: params.filter ? JSON.stringify(params.filter) : undefined },
+    });
+  }
+  context(roomId: string, eventId: string, limit?: number) {
+    return this.call(endpoints.context, { path: { roomId, eventId }, query: { limit } });
+  }
+  redact(roomId: string, eventId: string, reason?: string, txnId = newTxnId()) {
+    return this.call(endpoints.redact, { path: { roomId, eventId, txnId }, body: reason ? { reason } : {} });
+  }
+
+  // Sync: client-server-api/#syncing, #filtering
+  sync(params: SyncParams = {}) {
+    const filter = typeof params.filter === "object" ? JSON.stringify(params.filter) : params.filter;
+    return this.call(endpoints.sync, {
+      query: { since: params.since, timeout: params.timeout, filter, full_state: params.full_state },
+      timeoutMs: this.timeoutMs + (params.timeout ?? 0),
+    });
+  }
+  async mustSync(params: SyncParams = {}): Promise<SyncResponse> {
+    return this.must(await this.sync(params));
+  }
+  /** Long-polls /sync until `predicate` holds; see `syncUntil`. */
+  syncUntil(predicate: SyncPredicate, options: SyncUntilOptions = {}): Promise<SyncUntilResult> {
+    return syncUntil(this, predicate, options);
+  }
+  createFilter(filter: Record<string, unknown>) {
+    return this.call(endpoints.createFilter, { path: { userId: this.userId }, body: filter });
+  }
+}

@@ -1,0 +1,62 @@
+import { redactJson, redactText } from "./redact.ts";
+
+/** One request and what came back, as shown in failure messages (secrets masked). */
+export interface Exchange {
+  method: string;
+  /** Path and query as sent, with token parameters masked. */
+  path: string;
+  /** The spec endpoint the request was made for, e.g. `POST /_matrix/client/v3/createRoom`. */
+  endpoint: string;
+  requestBody?: unknown;
+  startedAt: number;
+  durationMs: number;
+  status?: number;
+  contentType?: string;
+  /** Parsed JSON when the body was JSON, otherwise the first bytes of the text. */
+  responseBody?: unknown;
+  responseText?: string;
+  /** Transport failure: timeout, refused connection, reset. */
+  error?: string;
+}
+
+const MAX_SHOWN = 1500;
+
+function clip(text: string): string {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}… (${text.length - MAX_SHOWN} more characters)` : text;
+}
+
+export function describeExchange(exchange: Exchange): string {
+  const lines = [`→ ${exchange.method} ${redactText(exchange.path)}`];
+  if (exchange.requestBody !== undefined) lines.push(`  ${clip(JSON.stringify(redactJson(exchange.requestBody)))}`);
+  if (exchange.error) {
+    lines.push(`← no response after ${exchange.durationMs} ms: ${redactText(exchange.error)}`);
+  } else {
+    lines.push(`← HTTP ${exchange.status} (${exchange.contentType ?? "no content-type"}) in ${exchange.durationMs} ms`);
+    if (exchange.responseBody !== undefined) lines.push(`  ${clip(JSON.stringify(redactJson(exchange.responseBody)))}`);
+    else if (exchange.responseText !== undefined) lines.push(`  ${clip(JSON.stringify(redactText(exchange.responseText)))}`);
+  }
+  return lines.join("\n");
+}
+
+/** The most recent exchanges of one client, newest last, bounded in size. */
+export class ExchangeLog {
+  readonly #entries: Exchange[] = [];
+  readonly #capacity: number;
+
+  constructor(capacity = 20) {
+    this.#capacity = capacity;
+  }
+
+  add(exchange: Exchange): void {
+    this.#entries.push(exchange);
+    if (this.#entries.length > this.#capacity) this.#entries.shift();
+  }
+
+  recent(count = 3): Exchange[] {
+    return this.#entries.slice(-count);
+  }
+
+  all(): Exchange[] {
+    return [...this.#entries];
+  }
+}

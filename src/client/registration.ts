@@ -1,0 +1,37 @@
+import { MatrixClient } from "./client.ts";
+import { MatrixClientError } from "./errors.ts";
+import { registerSecret } from "./redact.ts";
+
+export interface RegisteredAccount {
+  userId: string;
+  accessToken: string;
+  deviceId: string;
+  localpart: string;
+  password: string;
+}
+
+/**
+ * Registers through the spec's own flow: POST /register, then complete the `m.login.dummy`
+ * stage of the returned session (client-server-api/#dummy-auth). Needs open registration.
+ */
+export async function registerWithDummyAuth(baseUrl: string, localpart: string, password: string, timeoutMs?: number): Promise<RegisteredAccount> {
+  registerSecret(password);
+  const client = new MatrixClient({ baseUrl, ...(timeoutMs ? { timeoutMs } : {}) });
+  const first = await client.register({ username: localpart, password });
+  let response = first;
+  if (first.status === 401) {
+    const session = (first.body as { session?: string }).session;
+    const flows = (first.body as { flows?: { stages: string[] }[] }).flows ?? [];
+    if (!flows.some((flow) => flow.stages.length === 1 && flow.stages[0] === "m.login.dummy")) {
+      throw new MatrixClientError(
+        `POST /register offers no m.login.dummy-only flow, so users cannot be created without a registration secret; pass the homeserver's shared secret`,
+        first.exchange,
+      );
+    }
+    response = await client.register({ username: localpart, password, auth: { type: "m.login.dummy", ...(session ? { session } : {}) } });
+  }
+  const body = client.must(response);
+  if (!body.access_token || !body.device_id) throw new MatrixClientError("POST /register returned no access token or device", response.exchange);
+  registerSecret(body.access_token);
+  return { userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id, localpart, password };
+}

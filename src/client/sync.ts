@@ -1,0 +1,137 @@
+import type { MatrixClient, SyncParams } from "./client.ts";
+import { SyncTimeoutError } from "./errors.ts";
+import type { SyncEvent, SyncResponse } from "./schemas/sync.ts";
+
+/** A condition on one /sync response (an initial sync or one incremental delta). */
+export interface SyncPredicate {
+  description: string;
+  holds(response: SyncResponse): boolean;
+}
+
+/** A condition on one event. */
+export interface EventMatcher {
+  description: string;
+  matches(event: SyncEvent): boolean;
+}
+
+export interface SyncUntilOptions {
+  /** Start from this token; without one the first request is an initial sync. */
+  since?: string;
+  /** Deadline for the predicate to hold. */
+  timeoutMs?: number;
+  filter?: SyncParams["filter"];
+}
+
+export interface SyncUntilResult {
+  /** The token to continue from. */
+  nextBatch: string;
+  /** The response in which the predicate held. */
+  response: SyncResponse;
+}
+
+const DEFAULT_DEADLINE_MS = 10_000;
+const MAX_POLLS = 200;
+const LONG_POLL_MS = 5_000;
+
+function summarise(response: SyncResponse | undefined): string {
+  if (!response) return "no sync response arrived";
+  const rooms = response.rooms ?? {};
+  const part = (name: string, record: Record<string, { timeline?: { events: SyncEvent[] } }> | undefined) =>
+    Object.entries(record ?? {})
+      .map(([id, room]) => `${name} ${id}: ${(room.timeline?.events ?? []).map((e) => e.type).join(", ") || "no timeline events"}`)
+      .join("\n  ");
+  const lines = [part("joined", rooms.join), part("left", rooms.leave), Object.keys(rooms.invite ?? {}).map((id) => `invited ${id}`).join("\n  ")].filter(Boolean);
+  return lines.length > 0 ? `  ${lines.join("\n  ")}` : "  (no room changes)";
+}
+
+/**
+ * Long-polls /sync until `predicate` holds in a response or the deadline passes: the way to
+ * wait for something to happen, never a sleep (client-server-api/#syncing).
+ */
+export async function syncUntil(client: MatrixClient, predicate: SyncPredicate, options: SyncUntilOptions = {}): Promise<SyncUntilResult> {
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_DEADLINE_MS);
+  let since = options.since;
+  let last: SyncResponse | undefined;
+  let seen = 0;
+  for (let poll = 0; poll < MAX_POLLS; poll += 1) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    const timeout = since === undefined ? 0 : Math.min(LONG_POLL_MS, remaining);
+    const response = await client.mustSync({ since, timeout, ...(options.filter !== undefined ? { filter: options.filter } : {}) });
+    seen += 1;
+    last = response;
+    if (predicate.holds(response)) return { nextBatch: response.next_batch, response };
+    since = response.next_batch;
+  }
+  throw new SyncTimeoutError(
+    `${client.userId}: waited ${options.timeoutMs ?? DEFAULT_DEADLINE_MS} ms (${seen} sync responses) for: ${predicate.description}\nlast response:\n${summarise(last)}`,
+    client.log.recent(1)[0],
+  );
+}
+
+function roomTimeline(response: SyncResponse, roomId: string, section: "join" | "leave"): SyncEvent[] {
+  return response.rooms?.[section]?.[roomId]?.timeline?.events ?? [];
+}
+
+function roomState(response: SyncResponse, roomId: string, section: "join" | "leave"): SyncEvent[] {
+  return response.rooms?.[section]?.[roomId]?.state?.events ?? [];
+}
+
+/** The joined room's timeline in this response contains a matching event. */
+export function timelineHas(roomId: string, matcher: EventMatcher): SyncPredicate {
+  return {
+    description: `the timeline of ${roomId} has ${matcher.description}`,
+    holds: (response) => roomTimeline(response, roomId, "join").some((event) => matcher.matches(event)),
+  };
+}
+
+/** The joined room's state or timeline in this response contains a matching state event. */
+export function stateHas(roomId: string, matcher: EventMatcher): SyncPredicate {
+  return {
+    description: `the state of ${roomId} has ${matcher.description}`,
+    holds: (response) =>
+      [...roomState(response, roomId, "join"), ...roomTimeline(response, roomId, "join")].some((event) => event.state_key !== undefined && matcher.matches(event)),
+  };
+}
+
+export function joinedRoom(roomId: string): SyncPredicate {
+  return { description: `${roomId} is under rooms.join`, holds: (response) => response.rooms?.join?.[roomId] !== undefined };
+}
+
+export function invitedTo(roomId: string): SyncPredicate {
+  return { description: `${roomId} is under rooms.invite`, holds: (response) => response.rooms?.invite?.[roomId] !== undefined };
+}
+
+export function leftRoom(roomId: string): SyncPredicate {
+  return { description: `${roomId} is under rooms.leave`, holds: (response) => response.rooms?.leave?.[roomId] !== undefined };
+}
+
+/** Every predicate holds in the same response. */
+export function allOf(...predicates: SyncPredicate[]): SyncPredicate {
+  return { description: predicates.map((p) => p.description).join(" and "), holds: (response) => predicates.every((p) => p.holds(response)) };
+}
+
+export function isMessage(body?: string): EventMatcher {
+  return {
+    description: body === undefined ? "an m.room.message" : `an m.room.message with body ${JSON.stringify(body)}`,
+    matches: (event) => event.type === "m.room.message" && (body === undefined || event.content.body === body),
+  };
+}
+
+export function eventWithId(eventId: string): EventMatcher {
+  return { description: `event ${eventId}`, matches: (event) => event.event_id === eventId };
+}
+
+export function eventOfType(type: string, stateKey?: string): EventMatcher {
+  return {
+    description: stateKey === undefined ? `an event of type ${type}` : `a ${type} event with state key ${JSON.stringify(stateKey)}`,
+    matches: (event) => event.type === type && (stateKey === undefined || event.state_key === stateKey),
+  };
+}
+
+export function membershipOf(userId: string, membership: "join" | "leave" | "invite" | "ban" | "knock"): EventMatcher {
+  return {
+    description: `${userId}'s membership becoming ${membership}`,
+    matches: (event) => event.type === "m.room.member" && event.state_key === userId && event.content.membership === membership,
+  };
+}

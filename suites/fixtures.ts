@@ -1,0 +1,82 @@
+import { test as base } from "vitest";
+import type { MatrixClient } from "../src/client/client.ts";
+import { ExchangeLog } from "../src/client/exchange.ts";
+import { loadDeployment, type Deployment, type DeploymentHomeserver } from "../src/gate/deployment.ts";
+
+declare module "vitest" {
+  interface TaskMeta {
+    /** Spec endpoints the test exercises, as `METHOD /path/{template}`. */
+    endpoints?: string[];
+    /** Section of the spec the test checks, e.g. `client-server-api/#creation`. */
+    specSection?: string;
+  }
+}
+
+/** Test options naming the spec endpoints and section a test covers; results and `gauntlet coverage` read them. */
+export function covers(endpoints: string[], specSection: string) {
+  return { meta: { endpoints, specSection } };
+}
+
+/** A fresh user on a homeserver: its client, plus the password for tests of login. */
+export interface TestUser {
+  client: MatrixClient;
+  localpart: string;
+  password: string;
+}
+
+export const test = base.extend<{
+  $worker: { deployment: Deployment };
+  $test: {
+    /** Requests of every client of the test, for failure messages. */
+    requests: ExchangeLog;
+    hs: DeploymentHomeserver;
+    /** The second homeserver; tests that need federation skip with the reason when the run has one server. */
+    hs2: DeploymentHomeserver;
+    anonymous: MatrixClient;
+    alice: MatrixClient;
+    bob: MatrixClient;
+    charlie: MatrixClient;
+    /** A user whose password the test knows, for login and logout tests. */
+    account: TestUser;
+    /** A public room created by alice (preset public_chat). */
+    publicRoom: string;
+  };
+}>({
+  deployment: [async ({}, use) => use(loadDeployment()), { scope: "worker" }],
+  requests: async ({}, use) => use(new ExchangeLog(30)),
+  hs: async ({ deployment }, use) => use(deployment.homeserver("hs1")),
+  hs2: async ({ deployment, skip }, use) => {
+    if (!deployment.has("hs2")) skip("needs a second homeserver: run with --servers 2");
+    await use(deployment.homeserver("hs2"));
+  },
+  anonymous: async ({ hs, requests }, use) => {
+    const client = hs.anonymousClient(requests);
+    await use(client);
+    client.close();
+  },
+  alice: async ({ hs, requests }, use) => {
+    const { client } = await hs.newUser("alice", { log: requests });
+    await use(client);
+    client.close();
+  },
+  bob: async ({ hs, requests }, use) => {
+    const { client } = await hs.newUser("bob", { log: requests });
+    await use(client);
+    client.close();
+  },
+  charlie: async ({ hs, requests }, use) => {
+    const { client } = await hs.newUser("charlie", { log: requests });
+    await use(client);
+    client.close();
+  },
+  account: async ({ hs, requests }, use) => {
+    const user = await hs.newUser("dana", { log: requests });
+    await use(user);
+    user.client.close();
+  },
+  publicRoom: async ({ alice }, use) => {
+    await use(await alice.mustCreateRoom({ preset: "public_chat", name: "gauntlet public room" }));
+  },
+});
+
+export { expect, describe } from "vitest";
