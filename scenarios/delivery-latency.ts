@@ -69,7 +69,8 @@ export async function setup(): Promise<Seed> {
 /** One message, stamped with its sequence number and the time it was due. */
 export async function send(seed: Seed): Promise<void> {
   const seq = exec.scenario.iterationInTest;
-  const intendedAt = exec.scenario.startTime + (seq * 1000) / rate;
+  // Whole milliseconds: event content is canonical JSON, which has no floats (spec: appendices, canonical JSON).
+  const intendedAt = Math.round(exec.scenario.startTime + (seq * 1000) / rate);
   const sender = seed.senders[seq % seed.senders.length]!;
   const response = await sendMessage(sender, seed.roomId, `delivery-${seq}`, {
     body: `delivery ${seq}`,

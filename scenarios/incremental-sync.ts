@@ -1,5 +1,6 @@
 // Incremental /sync latency against the time since the user's previous sync: each VU owns a
-// user, waits a gap from GAUNTLET_GAPS, then syncs without long-polling while messages flow.
+// user, waits a gap from GAUNTLET_GAPS, then syncs without long-polling while messages flow
+// (GAUNTLET_CHATTER_RATE per second into the shared room).
 import { check, sleep } from "k6";
 import exec from "k6/execution";
 import { Trend } from "k6/metrics";
@@ -20,7 +21,7 @@ export const options: Options = {
     chatter: {
       executor: "constant-arrival-rate",
       exec: "chatter",
-      rate: numberParameter("GAUNTLET_RATE", 5),
+      rate: numberParameter("GAUNTLET_CHATTER_RATE", 5),
       timeUnit: "1s",
       duration,
       preAllocatedVUs: 5,
