@@ -1,0 +1,180 @@
+import {
+  authCheck,
+  authEventsFor,
+  computeEventId,
+  roomIdFromCreateEvent,
+  roomVersion,
+  stateMapKey,
+  referencedEventIds,
+  type JsonObject,
+  type Pdu,
+  type RoomEvent,
+  type RoomVersion,
+  type StateMapKey,
+} from "../protocol/index.ts";
+
+/** A PDU with the ID it has in its room version (carried in v1–2, computed from v3 on). */
+export interface StoredEvent {
+  eventId: string;
+  pdu: Pdu;
+}
+
+export type EventSigner = (event: JsonObject, version: RoomVersion) => Pdu;
+
+export interface NewEvent {
+  type: string;
+  sender: string;
+  content: JsonObject;
+  stateKey?: string;
+}
+
+function toRoomEvent(stored: StoredEvent): RoomEvent {
+  return { ...(stored.pdu as unknown as RoomEvent), event_id: stored.eventId };
+}
+
+/**
+ * The peer's model of one room: its events, current state and forward extremities. The peer
+ * extends the room linearly from its extremities; events from other servers are appended
+ * after their own prev_events are known (no state resolution across forks here).
+ */
+export class PeerRoom {
+  readonly version: RoomVersion;
+  roomId: string;
+  readonly events = new Map<string, StoredEvent>();
+  readonly state = new Map<StateMapKey, string>();
+  extremities: string[] = [];
+
+  constructor(version: string | RoomVersion, roomId: string) {
+    this.version = roomVersion(version);
+    if (this.version.eventIdFormat === "opaque") {
+      throw new Error(`the federation peer builds rooms of version 3 and later; ${this.version.id} uses opaque event IDs`);
+    }
+    this.roomId = roomId;
+  }
+
+  event(eventId: string): StoredEvent | undefined {
+    return this.events.get(eventId);
+  }
+
+  stateEvent(type: string, stateKey = ""): StoredEvent | undefined {
+    const id = this.state.get(stateMapKey(type, stateKey));
+    return id ? this.events.get(id) : undefined;
+  }
+
+  /** Current state as RoomEvents keyed by (type, state_key), as auth checks use it. */
+  authState(): Map<StateMapKey, RoomEvent> {
+    const map = new Map<StateMapKey, RoomEvent>();
+    for (const [key, id] of this.state) {
+      const stored = this.events.get(id);
+      if (stored) map.set(key, toRoomEvent(stored));
+    }
+    return map;
+  }
+
+  /** Servers with a joined member: where new events must be sent. */
+  joinedServers(): Set<string> {
+    const servers = new Set<string>();
+    for (const [key, id] of this.state) {
+      if (!key.startsWith("m.room.member")) continue;
+      const stored = this.events.get(id);
+      if (stored?.pdu.content["membership"] === "join") {
+        const userId = stored.pdu["state_key"];
+        if (typeof userId === "string") servers.add(userId.slice(userId.indexOf(":") + 1));
+      }
+    }
+    return servers;
+  }
+
+  /** An unsigned event extending the room from its extremities, with auth_events per the room version. */
+  prototype(event: NewEvent, originServerTs = Date.now()): JsonObject {
+    const depth = Math.max(0, ...this.extremities.map((id) => Number(this.events.get(id)?.pdu["depth"] ?? 0))) + 1;
+    const shape = { type: event.type, sender: event.sender, content: event.content, ...(event.stateKey !== undefined ? { state_key: event.stateKey } : {}) };
+    return {
+      room_id: this.roomId,
+      ...shape,
+      origin_server_ts: originServerTs,
+      depth,
+      prev_events: [...this.extremities],
+      auth_events: authEventsFor(shape, this.authState(), this.version),
+    };
+  }
+
+  /**
+   * Appends a signed event after checking it against the current state (authorization rules).
+   * Throws with the failed rule when the event is not allowed.
+   */
+  append(pdu: Pdu): StoredEvent {
+    const eventId = computeEventId(pdu, this.version);
+    if (this.events.has(eventId)) return this.events.get(eventId)!;
+    const stored = { eventId, pdu };
+    const verdict = authCheck(toRoomEvent(stored), this.authState(), this.version);
+    if (!verdict.allowed) throw new Error(`event ${eventId} (${pdu.type}) is not allowed: ${JSON.stringify(verdict)}`);
+    this.events.set(eventId, stored);
+    const prev = new Set(referencedEventIds(pdu["prev_events"] as string[]));
+    this.extremities = [...this.extremities.filter((id) => !prev.has(id)), eventId];
+    if (typeof pdu["state_key"] === "string") this.state.set(stateMapKey(pdu.type, pdu["state_key"]), eventId);
+    return stored;
+  }
+
+  /** Adds events known to be accepted elsewhere (the state and auth chain of a join), without checks. */
+  adopt(pdus: Pdu[], asState: boolean): void {
+    for (const pdu of pdus) {
+      const eventId = computeEventId(pdu, this.version);
+      this.events.set(eventId, { eventId, pdu });
+      if (asState && typeof pdu["state_key"] === "string") this.state.set(stateMapKey(pdu.type, pdu["state_key"]), eventId);
+    }
+  }
+
+  /** Every event the given events' auth_events reach, transitively. */
+  authChain(eventIds: Iterable<string>): StoredEvent[] {
+    const seen = new Map<string, StoredEvent>();
+    const queue = [...eventIds].flatMap((id) => referencedEventIds(this.events.get(id)?.pdu["auth_events"] as string[]));
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      if (seen.has(id)) continue;
+      const stored = this.events.get(id);
+      if (!stored) continue;
+      seen.set(id, stored);
+      queue.push(...referencedEventIds(stored.pdu["auth_events"] as string[]));
+    }
+    return [...seen.values()];
+  }
+
+  currentState(): StoredEvent[] {
+    return [...this.state.values()].map((id) => this.events.get(id)!).filter(Boolean);
+  }
+
+  /**
+   * A new room created by `creator`: create, creator's join, power levels, join rules and
+   * history visibility, each signed by `sign`.
+   */
+  static create(options: { version: string; creator: string; serverName: string; sign: EventSigner; joinRule?: string; roomIdLocalpart?: string }): PeerRoom {
+    const version = roomVersion(options.version);
+    const v12 = version.roomIdIsCreateEventHash;
+    const room = new PeerRoom(version, v12 ? "" : `!${options.roomIdLocalpart ?? Math.random().toString(36).slice(2, 12)}:${options.serverName}`);
+    const createContent: JsonObject = { room_version: version.id, ...(version.creatorIsCreateSender ? {} : { creator: options.creator }) };
+    const createProto: JsonObject = {
+      ...(v12 ? {} : { room_id: room.roomId }),
+      type: "m.room.create",
+      state_key: "",
+      sender: options.creator,
+      content: createContent,
+      origin_server_ts: Date.now(),
+      depth: 1,
+      prev_events: [],
+      auth_events: [],
+    };
+    const create = options.sign(createProto, version);
+    if (v12) room.roomId = roomIdFromCreateEvent(create, version);
+    room.append(create);
+    const users: JsonObject = version.privilegedCreators ? {} : { [options.creator]: 100 };
+    const initial: NewEvent[] = [
+      { type: "m.room.member", stateKey: options.creator, sender: options.creator, content: { membership: "join" } },
+      { type: "m.room.power_levels", stateKey: "", sender: options.creator, content: { users, users_default: 0, events_default: 0, state_default: 50, ban: 50, kick: 50, redact: 50, invite: 0 } },
+      { type: "m.room.join_rules", stateKey: "", sender: options.creator, content: { join_rule: options.joinRule ?? "public" } },
+      { type: "m.room.history_visibility", stateKey: "", sender: options.creator, content: { history_visibility: "shared" } },
+    ];
+    for (const event of initial) room.append(options.sign(room.prototype(event), version));
+    return room;
+  }
+}

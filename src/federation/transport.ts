@@ -1,0 +1,93 @@
+import { Agent, request } from "undici";
+import { signXMatrixRequest, type JsonValue, type SigningKey } from "../protocol/index.ts";
+
+/** Where a server name's federation API is reached: explicit, never DNS (tests stay on loopback). */
+export type FederationDirectory = (serverName: string) => string | undefined;
+
+export interface FederationResponse {
+  status: number;
+  text: string;
+  /** The parsed body, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+export class FederationRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FederationRequestError";
+  }
+}
+
+/**
+ * Signs and sends server-server requests (X-Matrix, server-server API "Request Authentication"),
+ * trusting only the run CA for TLS.
+ */
+export class FederationClient {
+  readonly #agent: Agent;
+  readonly #origin: string;
+  readonly #keyId: string;
+  readonly #key: SigningKey;
+  readonly #directory: FederationDirectory;
+  readonly #timeoutMs: number;
+
+  constructor(options: { origin: string; keyId: string; key: SigningKey; caCertPem: string; directory: FederationDirectory; timeoutMs?: number }) {
+    this.#origin = options.origin;
+    this.#keyId = options.keyId;
+    this.#key = options.key;
+    this.#directory = options.directory;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#agent = new Agent({ connect: { ca: options.caCertPem }, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
+  }
+
+  #baseUrl(destination: string): string {
+    const base = this.#directory(destination);
+    if (!base) throw new FederationRequestError(`no federation address known for ${destination}`);
+    return base;
+  }
+
+  /** A request without X-Matrix auth (key queries, version). */
+  async get(destination: string, path: string): Promise<FederationResponse> {
+    return this.#send(destination, "GET", path, undefined, false);
+  }
+
+  /** A request signed by this server. */
+  async request(destination: string, method: string, path: string, content?: JsonValue): Promise<FederationResponse> {
+    return this.#send(destination, method, path, content, true);
+  }
+
+  async #send(destination: string, method: string, path: string, content: JsonValue | undefined, signed: boolean): Promise<FederationResponse> {
+    const url = new URL(path, this.#baseUrl(destination));
+    const headers: Record<string, string> = { host: destination };
+    if (content !== undefined) headers["content-type"] = "application/json";
+    if (signed) {
+      headers.authorization = signXMatrixRequest(
+        { method, uri: `${url.pathname}${url.search}`, origin: this.#origin, destination, ...(content !== undefined ? { content } : {}) },
+        this.#keyId,
+        this.#key,
+      );
+    }
+    try {
+      const response = await request(url, {
+        method: method as "GET",
+        headers,
+        ...(content !== undefined ? { body: JSON.stringify(content) } : {}),
+        dispatcher: this.#agent,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      const text = await response.body.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.statusCode, text, json };
+    } catch (error) {
+      throw new FederationRequestError(`${method} ${url.pathname} to ${destination}: ${(error as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
