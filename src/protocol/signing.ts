@@ -85,7 +85,7 @@ export function signJson<T extends JsonObject>(
   serverName: string,
   keyId: string,
   seed: Uint8Array | SigningKey,
-): T {
+): T & { signatures: JsonObject } {
   assertKeyId(keyId);
   const signature = encodeBase64(signBytes(signedBytesOf(object), seed));
   const existing = isJsonObject(object["signatures"]) ? object["signatures"] : {};

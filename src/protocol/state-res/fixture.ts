@@ -204,6 +204,8 @@ export interface FixtureOutcome {
   powerOrder: string[] | undefined;
   /** The resolution that produced `resolved` (for `state_at`, the one at that event). */
   trace: ResolutionTrace | undefined;
+  /** For `state_at`: events that failed auth against the state before them while walking the DAG. */
+  walkRejections: Map<string, AuthResult>;
   differences: FixtureDifference[];
   passed: boolean;
 }
@@ -221,6 +223,7 @@ export function runStateResFixture(fixture: StateResFixture, options: { roomVers
     authDifference: undefined,
     powerOrder: undefined,
     trace: undefined,
+    walkRejections: new Map(),
     differences: [],
     passed: true,
   };
@@ -229,9 +232,10 @@ export function runStateResFixture(fixture: StateResFixture, options: { roomVers
     outcome.trace = resolveStateWithTrace(question.stateSets, lookup, rules, resolveOptions);
     outcome.resolved = outcome.trace.resolved;
   } else if (question.kind === "state_at") {
-    const { state, trace } = stateAfter(question.eventId, lookup, version, resolveOptions);
+    const { state, trace, walkRejections } = stateAfter(question.eventId, lookup, version, resolveOptions);
     outcome.resolved = state;
     outcome.trace = trace;
+    outcome.walkRejections = walkRejections;
   } else if (question.kind === "auth_difference") {
     outcome.authDifference = authDifference(
       question.stateSets.map((set) => set.values()),
@@ -252,7 +256,12 @@ export function runStateResFixture(fixture: StateResFixture, options: { roomVers
           key: `(${type}, ${JSON.stringify(stateKey)})`,
           expected: want && eventName(want),
           actual: got && eventName(got),
-          explanation: [want, got].filter((id): id is string => id !== undefined).map((id) => explainEvent(id, outcome.trace)),
+          explanation: [want, got].filter((id): id is string => id !== undefined).map((id) => {
+            const walked = outcome.walkRejections.get(id);
+            return walked && !walked.allowed
+              ? `${eventName(id)}: rejected against the state before it, ${describeResult(walked)}`
+              : explainEvent(id, outcome.trace);
+          }),
         });
       }
     }
@@ -303,7 +312,8 @@ export function stateAfter(
   events: EventLookup,
   version: string,
   resolveOptions: Parameters<typeof resolveStateWithTrace>[3],
-): { state: Map<StateMapKey, string>; trace: ResolutionTrace | undefined } {
+): { state: Map<StateMapKey, string>; trace: ResolutionTrace | undefined; walkRejections: Map<string, AuthResult> } {
+  const walkRejections = new Map<string, AuthResult>();
   const rules = resolveRoomVersion(version);
   const ancestors = new Set<string>();
   const stack = [eventId];
@@ -338,9 +348,11 @@ export function stateAfter(
         const current = before.get(key);
         if (current !== undefined) authState.set(key, events.get(current)!);
       }
-      if (authCheck(event, authState, rules, resolveOptions?.authCheck).allowed) state.set(stateMapKey(event.type, event.state_key), id);
+      const result = authCheck(event, authState, rules, resolveOptions?.authCheck);
+      if (result.allowed) state.set(stateMapKey(event.type, event.state_key), id);
+      else walkRejections.set(id, result);
     }
     after.set(id, state);
   }
-  return { state: after.get(eventId)!, trace: traceAtTarget };
+  return { state: after.get(eventId)!, trace: traceAtTarget, walkRejections };
 }
