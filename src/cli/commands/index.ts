@@ -1,11 +1,13 @@
 import type { CommandModule } from "yargs";
 import { envCommand } from "./env.ts";
 import { imagesCommand } from "./images.ts";
+import { listCommand } from "./list.ts";
 import { loadCommand } from "./load.ts";
+import { runCommand } from "./run.ts";
 import { setupCommand } from "./setup.ts";
 import { stateResCommand } from "./state-res.ts";
 import { verifyCommand } from "./verify.ts";
 
 // Every command of the CLI, one module each; `gauntlet --help` lists them in this order.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [envCommand, imagesCommand, loadCommand, setupCommand, stateResCommand, verifyCommand];
+export const commands: CommandModule<any, any>[] = [envCommand, imagesCommand, listCommand, loadCommand, runCommand, setupCommand, stateResCommand, verifyCommand];

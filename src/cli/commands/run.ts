@@ -1,0 +1,194 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Argv, CommandModule } from "yargs";
+import type { RunResults } from "../../../reporters/results.ts";
+import { renderTerminal } from "../../../reporters/terminal.ts";
+import { Environment, startEnvironment } from "../../env/environment.ts";
+import { RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, type TargetFile, type TargetHomeserver } from "../../gate/deployment.ts";
+import { evaluateGate, loadExpectations, type Expectations } from "../../gate/expectations.ts";
+import { writeReports } from "../../gate/reports.ts";
+import { runSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
+import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
+import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
+import { UserError } from "../user-error.ts";
+
+const EXPECTATIONS_DIR = fileURLToPath(new URL("../../../expectations/", import.meta.url));
+
+interface RunArgs extends EnvironmentArgs {
+  run?: string;
+  url?: string;
+  registrationSecret?: string;
+  serverName?: string;
+  suite: string[];
+  grep?: string;
+  shard?: string;
+  out: string;
+  expect?: string;
+  strict: boolean;
+  keep: boolean;
+  allure: boolean;
+  workers?: number;
+  quiet: boolean;
+}
+
+/** `i/n` with 1 ≤ i ≤ n, as vitest's --shard takes it. */
+export function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || index < 1 || count < 1 || index > count) throw new UserError(`--shard ${value}: expected i/n with 1 ≤ i ≤ n, e.g. 1/3`, 2);
+  return { index, count };
+}
+
+function expectationsFor(argv: RunArgs): { file: string | null; expectations: Expectations | null } {
+  if (argv.expect) return { file: argv.expect, expectations: loadExpectations(argv.expect) };
+  const fallback = join(EXPECTATIONS_DIR, `${argv.hs}.json`);
+  return existsSync(fallback) ? { file: fallback, expectations: loadExpectations(fallback) } : { file: null, expectations: null };
+}
+
+function urlTarget(argv: RunArgs): TargetHomeserver {
+  let url: URL;
+  try {
+    url = new URL(argv.url ?? "");
+  } catch {
+    throw new UserError(`--url ${argv.url}: not a URL; give the client-server base URL, e.g. http://127.0.0.1:8008`, 2);
+  }
+  return {
+    name: "hs1",
+    baseUrl: url.toString().replace(/\/+$/, ""),
+    serverName: argv.serverName ?? url.host,
+    provisioning: argv.registrationSecret
+      ? { kind: "profile", profile: argv.hs, registrationSharedSecret: argv.registrationSecret }
+      : { kind: "open-registration" },
+  };
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: "run",
+  describe: "run the compliance suites against a homeserver and gate on the expectations file",
+  builder: (yargs) =>
+    withEnvironmentOptions(yargs as Argv<object>)
+      .option("run", { type: "string", describe: "test a running environment (`gauntlet env up`) instead of starting one" })
+      .option("url", { type: "string", describe: "test an existing homeserver at this client-server base URL" })
+      .option("registration-secret", { type: "string", describe: "with --url: the profile's admin registration secret; without it users register through open registration (m.login.dummy)" })
+      .option("server-name", { type: "string", describe: "with --url: the homeserver's server name (default: the URL's host:port)" })
+      .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite ids or folders to run (e.g. client/login, client); default all" })
+      .option("grep", { type: "string", describe: "only tests whose name matches this regular expression" })
+      .option("shard", { type: "string", describe: "run shard i of n (i/n), for splitting across CI jobs" })
+      .option("out", { type: "string", default: "gauntlet-results", describe: "directory for results.json, junit.xml, summary.md and the Allure report" })
+      .option("expect", { type: "string", describe: "expectations file (default: expectations/<hs>.json when it exists)" })
+      .option("strict", { type: "boolean", default: false, describe: "unexpected passes and stale expectations fail the gate too" })
+      .option("keep", { type: "boolean", default: false, describe: "leave the environment running afterwards" })
+      .option("allure", { type: "boolean", default: true, describe: "write Allure results and the HTML report (needs Java)" })
+      .option("workers", { type: "number", describe: "suite files run in parallel (default 3)" })
+      .option("quiet", { type: "boolean", default: false, describe: "no progress lines on stderr" })
+      .conflicts("run", "url") as unknown as Argv<RunArgs>,
+  handler: async (argv) => {
+    if (argv.shard) parseShard(argv.shard);
+    if (argv.grep) {
+      try {
+        new RegExp(argv.grep);
+      } catch (error) {
+        throw new UserError(`--grep ${argv.grep}: ${(error as Error).message}`, 2);
+      }
+    }
+    const allFiles = suiteFiles();
+    const files = selectSuiteFiles(allFiles, argv.suite);
+    const { file: expectationsPath, expectations } = expectationsFor(argv);
+    const progress = stderrProgress(argv.quiet);
+    const startedAt = new Date();
+
+    const controller = new AbortController();
+    const signals = abortOnSignals(controller);
+    let environment: Environment | undefined;
+    let startedHere = false;
+    let targetDir: string | undefined;
+    let environmentMs = 0;
+    try {
+      const workerEnv: Record<string, string> = {};
+      let target: RunResults["target"];
+      if (argv.url) {
+        const hs = urlTarget(argv);
+        targetDir = mkdtempSync(join(tmpdir(), "gauntlet-target-"));
+        const file = join(targetDir, "target.json");
+        const content: TargetFile = { version: 1, profile: argv.hs, homeservers: [hs] };
+        writeFileSync(file, JSON.stringify(content), { mode: 0o600 });
+        workerEnv[TARGET_FILE_VARIABLE] = file;
+        target = { homeserver: argv.hs, database: null, runId: null, baseUrls: [hs.baseUrl] };
+      } else {
+        const envStart = Date.now();
+        if (argv.run) {
+          try {
+            environment = Environment.load(argv.run);
+          } catch (error) {
+            throw new UserError((error as Error).message, 2);
+          }
+        } else {
+          progress(`starting ${argv.hs} on ${argv.db}…`);
+          environment = await startEnvironment({ ...environmentOptionsFrom(argv), signal: controller.signal, progress });
+          startedHere = true;
+        }
+        environmentMs = Date.now() - envStart;
+        workerEnv[RUN_ID_VARIABLE] = environment.runId;
+        target = {
+          homeserver: environment.state.profile,
+          database: environment.state.database,
+          runId: environment.runId,
+          baseUrls: environment.homeservers.map((hs) => hs.baseUrl),
+        };
+      }
+
+      progress(`running ${files.length} suite file(s)${argv.grep ? ` matching /${argv.grep}/` : ""}${argv.shard ? `, shard ${argv.shard}` : ""} against ${target.baseUrls.join(", ")}`);
+      const outcome = await runSuites({
+        files,
+        ...(argv.grep ? { grep: argv.grep } : {}),
+        ...(argv.shard ? { shard: argv.shard } : {}),
+        ...(argv.workers ? { maxWorkers: argv.workers } : {}),
+        env: workerEnv,
+        progress,
+        signal: controller.signal,
+      });
+
+      const interrupted = signals.signalled();
+      const errors = interrupted ? [...outcome.errors, `interrupted by ${interrupted}: the results are partial`] : outcome.errors;
+      const verdict = evaluateGate({ tests: outcome.records, allFiles, selectedFiles: files, errors, expectations, strict: argv.strict });
+      const results: RunResults = {
+        version: 1,
+        tool: "gauntlet",
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+        target,
+        selection: { suites: argv.suite, grep: argv.grep ?? null, shard: argv.shard ?? null },
+        timings: { environmentMs, suitesMs: outcome.durationMs },
+        errors,
+        expectations: { file: expectationsPath, strict: argv.strict, stale: verdict.stale },
+        gate: { passed: verdict.passed, exitCode: verdict.exitCode, reasons: verdict.reasons },
+        summary: verdict.summary,
+        tests: verdict.tests,
+      };
+      const reports = await writeReports(results, argv.out, { allure: argv.allure });
+      process.stdout.write(renderTerminal(results, reports.paths));
+      for (const note of reports.notes) process.stderr.write(`note: ${note}\n`);
+      process.exitCode = interrupted ? exitCodeFor(interrupted) : verdict.exitCode;
+    } catch (error) {
+      const interrupted = signals.signalled();
+      if (interrupted) {
+        process.exitCode = exitCodeFor(interrupted);
+        return;
+      }
+      throw error;
+    } finally {
+      signals.dispose();
+      if (targetDir) rmSync(targetDir, { recursive: true, force: true });
+      if (environment && startedHere) {
+        if (argv.keep) progress(`keeping run ${environment.runId}; stop it with \`gauntlet env down ${environment.runId}\``);
+        else {
+          progress(`tearing down run ${environment.runId}`);
+          await environment.stop().catch((error: Error) => process.stderr.write(`gauntlet: teardown of ${environment?.runId} failed: ${error.message}\n`));
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,136 @@
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startVitest } from "vitest/node";
+import { ResultCollector, recordOf } from "../../reporters/collector.ts";
+import type { TestRecord } from "../../reporters/results.ts";
+import { UserError } from "../cli/user-error.ts";
+
+export const SUITES_ROOT = fileURLToPath(new URL("../../suites/", import.meta.url));
+export const SUITES_CONFIG = join(SUITES_ROOT, "vitest.config.ts");
+
+/** Every suite file, relative to suites/ (e.g. `client/login.test.ts`), sorted. */
+export function suiteFiles(root = SUITES_ROOT): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "node_modules") walk(path);
+      else if (entry.isFile() && entry.name.endsWith(".test.ts")) found.push(relative(root, path).replace(/\\/g, "/"));
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+/**
+ * The files `--suite` names: a suite id (`client/login`), a folder (`client`), or a file.
+ * Naming nothing selects every file; a name that matches nothing is a user error.
+ */
+export function selectSuiteFiles(all: string[], names: string[]): string[] {
+  if (names.length === 0) return all;
+  const selected = new Set<string>();
+  for (const raw of names) {
+    const name = raw.replace(/^suites\//, "").replace(/\.test\.ts$/, "").replace(/\/+$/, "");
+    const matches = all.filter((file) => {
+      const id = file.replace(/\.test\.ts$/, "");
+      return id === name || id.startsWith(`${name}/`);
+    });
+    if (matches.length === 0) {
+      throw new UserError(`--suite ${raw} names no suite; suites are: ${all.map((f) => f.replace(/\.test\.ts$/, "")).join(", ")}`, 2);
+    }
+    for (const match of matches) selected.add(match);
+  }
+  return all.filter((file) => selected.has(file));
+}
+
+export interface SuiteRunOptions {
+  files: string[];
+  grep?: string;
+  shard?: string;
+  maxWorkers?: number;
+  /** Environment variables the suite workers need (the run id or target file). */
+  env: Record<string, string>;
+  progress: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface SuiteRunOutcome {
+  records: TestRecord[];
+  errors: string[];
+  durationMs: number;
+  cancelled: boolean;
+}
+
+/** Runs suite files with vitest in this process (tests in forked workers) and collects one record per test. */
+export async function runSuites(options: SuiteRunOptions): Promise<SuiteRunOutcome> {
+  const started = Date.now();
+  const collector = new ResultCollector(SUITES_ROOT, options.progress);
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(options.env)) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  const exitCodeBefore = process.exitCode;
+  let cancelled = false;
+  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  const onAbort = () => {
+    cancelled = true;
+    void vitest?.cancelCurrentRun("keyboard-input");
+  };
+  try {
+    if (options.files.length === 0) return { records: [], errors: [], durationMs: 0, cancelled: false };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    vitest = await startVitest(
+      "test",
+      options.files.map((file) => join(SUITES_ROOT, file)),
+      {
+        config: SUITES_CONFIG,
+        root: SUITES_ROOT,
+        watch: false,
+        run: true,
+        reporters: [collector],
+        passWithNoTests: true,
+        ...(options.grep ? { testNamePattern: options.grep } : {}),
+        ...(options.shard ? { shard: options.shard } : {}),
+        ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
+      },
+    );
+    if (options.signal?.aborted) onAbort();
+    await vitest.close();
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    // vitest sets the exit code on failures; the gate decides it here.
+    process.exitCode = exitCodeBefore;
+  }
+  return { records: collector.records, errors: collector.errors, durationMs: Date.now() - started, cancelled };
+}
+
+/**
+ * The tests of the given files without running them: ids, endpoints and spec sections. vitest's
+ * collect mode drops test meta, so this is a run whose name filter matches no test: every test is
+ * reported as skipped, with its meta, and no fixture (so no deployment) is set up.
+ */
+export async function collectSuites(files: string[]): Promise<{ records: TestRecord[]; errors: string[] }> {
+  const collector = new ResultCollector(SUITES_ROOT, () => {});
+  const exitCodeBefore = process.exitCode;
+  try {
+    const vitest = await startVitest("test", files.map((file) => join(SUITES_ROOT, file)), {
+      config: SUITES_CONFIG,
+      root: SUITES_ROOT,
+      watch: false,
+      run: true,
+      reporters: [collector],
+      passWithNoTests: true,
+      testNamePattern: "^\\b$",
+    });
+    await vitest.close();
+  } finally {
+    process.exitCode = exitCodeBefore;
+  }
+  return { records: collector.records.map((record) => ({ ...record, status: "skipped", message: null })), errors: collector.errors };
+}
