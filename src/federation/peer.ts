@@ -8,6 +8,7 @@ import {
   encodeBase64,
   parseXMatrixHeader,
   signEvent,
+  signXMatrixRequest,
   signingKeyFromSeed,
   verifyEvent,
   verifyXMatrixRequest,
@@ -32,6 +33,8 @@ export interface InboundRequest {
   status: number;
   /** Why X-Matrix authentication failed, when it did. */
   authProblem?: string;
+  /** The X-Matrix parameters the request carried (server-server API, "Request Authentication"). */
+  xMatrix?: { origin: string; key: string; destination: string | undefined };
   /** True when no handler expected this request (strict mode reports these). */
   unexpected: boolean;
   at: number;
@@ -190,6 +193,11 @@ export class FederationPeer {
 
   #notify(): void {
     for (const wake of [...this.#waiters]) wake();
+  }
+
+  /** An X-Matrix Authorization header from this peer, for requests a test sends by hand. */
+  authorization(request: { method: string; uri: string; destination: string; content?: JsonValue }): string {
+    return signXMatrixRequest({ ...request, origin: this.serverName }, this.keyId, this.#key);
   }
 
   sign(event: JsonObject, version: RoomVersion | string): Pdu {
@@ -387,6 +395,7 @@ export class FederationPeer {
       try {
         const header = parseXMatrixHeader(authorization);
         origin = header.origin;
+        record.xMatrix = { origin: header.origin, key: header.key, destination: header.destination };
         await this.#keys!.key(origin, header.key);
       } catch (error) {
         record.authProblem = (error as Error).message;
