@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadavg } from "node:os";
 import autocannon from "autocannon";
 
 const ENGINE_MAIN = fileURLToPath(new URL("../src/load/node-engine/main.ts", import.meta.url));
@@ -85,9 +86,17 @@ async function runEngine(url: string, scenario: string): Promise<EngineRun> {
   }
 }
 
+const AUTOCANNON_CLI = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));
+
+/** autocannon in its own process on the engine's core, so both get the same single core. */
 async function runAutocannon(url: string): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: PEAK_SECONDS });
-  return result.requests.average;
+  const [command, args] = onCore(0, process.execPath, [AUTOCANNON_CLI, "--json", "-c", String(CONNECTIONS), "-d", String(PEAK_SECONDS), url]);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"] });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
+  return (JSON.parse(stdout) as { requests: { average: number } }).requests.average;
 }
 
 const endpoint = await startEndpoint();
@@ -95,11 +104,12 @@ try {
   console.log(`load engine benchmark: trivial endpoint ${endpoint.url} in its own process; ${pinning ? "generator on core 0, endpoint on core 1" : "no core pinning (taskset unavailable)"}`);
   // Warm the endpoint (JIT, sockets) so the first contender is not penalised.
   await autocannon({ url: endpoint.url, connections: 10, duration: 1 });
+  const machineLoad = loadavg()[0]!;
 
   const engine = await runEngine(endpoint.url, `{ executor: "constant-vus", vus: ${CONNECTIONS}, duration: "${PEAK_SECONDS}s", gracefulStop: "2s" }`);
   const cannon = await runAutocannon(endpoint.url);
   console.log("");
-  console.log(`peak throughput, closed model, ${CONNECTIONS} connections/VUs, ${PEAK_SECONDS} s each`);
+  console.log(`peak throughput, closed model, ${CONNECTIONS} connections/VUs, ${PEAK_SECONDS} s each (machine load average ${machineLoad.toFixed(1)} at start)`);
   console.log(`  node engine   ${engine.requestsPerSecond.toFixed(0).padStart(7)} req/s   (CPU ${(engine.cpuShare * 100).toFixed(0)}% of one core)`);
   console.log(`  autocannon    ${cannon.toFixed(0).padStart(7)} req/s`);
   console.log(`  ratio         ${(engine.requestsPerSecond / cannon).toFixed(2)} (node engine / autocannon)`);

@@ -5,7 +5,7 @@ import type { ScenarioConfig } from "../options/scenarios.ts";
 import type { VirtualUser } from "../runtime/virtual-user.ts";
 import { constantArrivals, rampingArrivals } from "./arrival-schedule.ts";
 import type { ScenarioExecution } from "./executor.ts";
-import { drain, pause, stopping } from "./executor.ts";
+import { drain, pause } from "./executor.ts";
 import { VuPool } from "./vu-pool.ts";
 
 type Config<E extends ScenarioConfig["executor"]> = Extract<ScenarioConfig, { executor: E }>;
@@ -40,7 +40,8 @@ async function runArrivals(
   for (const offset of schedule) {
     const dueAt = state.startedAt + offset;
     await pause(dueAt - performance.now(), run);
-    if (stopping(run, endsAt + 1)) break;
+    // Only an abort ends the schedule early: iterations overdue after a stall still start.
+    if (run.aborted.aborted) break;
     const vu = pool.acquire();
     if (!vu) {
       run.registry.add(run.metrics.droppedIterations, 1, droppedTags);

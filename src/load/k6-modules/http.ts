@@ -5,6 +5,7 @@ import type { Dispatcher } from "undici";
 import type { Metric } from "../metrics/registry.ts";
 import { parseDuration } from "../options/duration.ts";
 import { currentIteration } from "../runtime/iteration-context.ts";
+import type { TestRun } from "../runtime/test-run.ts";
 import { currentTestRun } from "../runtime/test-run.ts";
 
 type ResponseType = "text" | "binary" | "none";
@@ -146,10 +147,14 @@ export async function asyncRequest(
     receivedBytes = headerBytes(responseHeaders) + 17;
     if (responseType === "none") {
       for await (const chunk of response.body) receivedBytes += (chunk as Buffer).length;
+    } else if (responseType === "binary") {
+      const bytes = await response.body.arrayBuffer();
+      receivedBytes += bytes.byteLength;
+      responseBody = bytes;
     } else {
-      const bytes = Buffer.from(await response.body.arrayBuffer());
-      receivedBytes += bytes.length;
-      responseBody = responseType === "binary" ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) : bytes.toString("utf8");
+      const text = await response.body.text();
+      receivedBytes += Buffer.byteLength(text);
+      responseBody = text;
     }
     statusText = `${status}`;
   } catch (cause) {
@@ -169,7 +174,7 @@ export async function asyncRequest(
   const expected = status !== 0 && (params?.responseCallback ?? responseCallback).expected(status);
   const sentBytes = verb.length + target.length + headerBytes(headers) + (payload ? Buffer.byteLength(payload) : 0) + 12;
 
-  const tags = taggingNeeded(m.httpReqDuration, m.httpReqFailed, m.httpReqs, m.httpReqWaiting)
+  const tags = taggingNeeded(run)
     ? {
         ...context?.tags,
         method: verb,
@@ -206,7 +211,10 @@ export async function asyncRequest(
       method: verb,
       url: target,
       body: typeof payload === "string" ? payload : "",
-      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      // Built only when a script reads it: most never do, and it is per request.
+      get headers() {
+        return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+      },
     },
   });
 }
@@ -225,9 +233,22 @@ function failed(method: string, url: string, code: number, message: string, lagM
   });
 }
 
-function taggingNeeded(...metrics: Metric[]): boolean {
-  for (const metric of metrics) if (metric.submetrics.length > 0) return true;
-  return false;
+// Tag objects cost an allocation per request; only submetrics (tagged thresholds) read them.
+// Thresholds, and so submetrics, are fixed before setup() sends the first request.
+let taggingDecided: { run: TestRun; needed: boolean } | undefined;
+
+function taggingNeeded(run: TestRun): boolean {
+  if (taggingDecided?.run !== run) taggingDecided = { run, needed: anySubmetric(run) };
+  return taggingDecided.needed;
+}
+
+function anySubmetric(run: TestRun): boolean {
+  const m = run.metrics;
+  const recorded: Metric[] = [
+    m.httpReqs, m.httpReqFailed, m.httpReqDuration, m.httpReqBlocked, m.httpReqConnecting, m.httpReqTlsHandshaking,
+    m.httpReqSending, m.httpReqWaiting, m.httpReqReceiving, m.dataSent, m.dataReceived,
+  ];
+  return recorded.some((metric) => metric.submetrics.length > 0);
 }
 
 function encodeBody(body: RequestBody, headers: Record<string, string>): string | Buffer | undefined {
@@ -239,11 +260,19 @@ function encodeBody(body: RequestBody, headers: Record<string, string>): string 
 }
 
 // k6 (Go) presents header names in canonical form: "content-type" becomes "Content-Type".
+// Responses repeat the same few names, so each is converted once.
+const canonicalNames = new Map<string, string>();
+
 function canonicalHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name in raw) {
+    const value = raw[name];
     if (value === undefined) continue;
-    const canonical = name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    let canonical = canonicalNames.get(name);
+    if (canonical === undefined) {
+      canonical = name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+      if (canonicalNames.size < 1000) canonicalNames.set(name, canonical);
+    }
     headers[canonical] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;

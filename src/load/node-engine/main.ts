@@ -49,6 +49,6 @@ const result = await runNodeTest({
 });
 
 if (values["summary-export"]) writeFileSync(values["summary-export"], `${JSON.stringify(result.summary, null, 2)}\n`);
-if (!values["no-summary"]) process.stdout.write(`${renderTerminalSummary(result.summary, process.stdout.isTTY)}\n`);
+if (!values["no-summary"]) process.stdout.write(`${renderTerminalSummary(result.summary, { color: process.stdout.isTTY, timeMetrics: result.timeMetrics })}\n`);
 if (result.problem) process.stderr.write(`${result.problem}\n`);
 process.exit(result.exitCode);

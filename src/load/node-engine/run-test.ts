@@ -33,6 +33,8 @@ export interface NodeTestResult {
   /** k6's exit code for this outcome: 0, 99 for failed thresholds, 107 for a script error, … */
   readonly exitCode: number;
   readonly testDurationMs: number;
+  /** Trends the script declared as times, which the summary export cannot say. */
+  readonly timeMetrics: ReadonlySet<string>;
   /** Why the test ended early or failed, in one sentence, when it did. */
   readonly problem?: string;
 }
@@ -52,6 +54,7 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
     summary: buildSummaryExport({ metrics: run.registry.all(), thresholds: [], rootGroup: run.rootGroup, testDurationMs: durationMs }),
     exitCode,
     testDurationMs: durationMs,
+    timeMetrics: timeMetricsOf(run),
     problem,
   });
 
@@ -165,7 +168,8 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
     exitCode = K6_EXIT_CODE.markedAsFailed;
     problem = run.failedByScript;
   }
-  return problem === undefined ? { summary, exitCode, testDurationMs } : { summary, exitCode, testDurationMs, problem };
+  const timeMetrics = timeMetricsOf(run);
+  return problem === undefined ? { summary, exitCode, testDurationMs, timeMetrics } : { summary, exitCode, testDurationMs, timeMetrics, problem };
 }
 
 async function runScenario(
@@ -222,6 +226,10 @@ function startSampling(run: TestRun, thresholds: Threshold[], onTick: NodeTestRe
 function sampleVus(run: TestRun): void {
   run.registry.add(run.metrics.vus, run.activeVus);
   run.registry.add(run.metrics.vusMax, run.initializedVus);
+}
+
+function timeMetricsOf(run: TestRun): ReadonlySet<string> {
+  return new Set(run.registry.all().filter((metric) => metric.isTime).map((metric) => metric.name));
 }
 
 class LifecycleTimeout extends Error {}

@@ -1,11 +1,19 @@
 import type { ExportedGroup, ExportedMetric, SummaryExport } from "./summary-export.ts";
 
-// Built-in trends that hold milliseconds; custom trends print as plain numbers, since the
-// summary export does not say which of them are times.
+// Built-in trends that hold milliseconds. The summary export does not say which custom trends
+// are times, so those print as milliseconds only when the caller knows (`timeMetrics`).
 const TIME_METRIC = /^(http_req_[a-z_]+|iteration_duration|group_duration)(\{|$)/;
 
+export interface TerminalSummaryOptions {
+  readonly color?: boolean;
+  /** Custom trends declared as times (`new Trend(name, true)`). */
+  readonly timeMetrics?: ReadonlySet<string>;
+}
+
 /** The end-of-test summary for a terminal, from a summary export of either engine. */
-export function renderTerminalSummary(summary: SummaryExport, color = false): string {
+export function renderTerminalSummary(summary: SummaryExport, options: TerminalSummaryOptions = {}): string {
+  const color = options.color ?? false;
+  const timeMetrics = options.timeMetrics ?? new Set<string>();
   const green = (text: string): string => (color ? `\x1b[32m${text}\x1b[0m` : text);
   const red = (text: string): string => (color ? `\x1b[31m${text}\x1b[0m` : text);
   const lines: string[] = [];
@@ -20,7 +28,8 @@ export function renderTerminalSummary(summary: SummaryExport, color = false): st
     const thresholds = metric.thresholds ?? {};
     const failed = Object.values(thresholds).some(Boolean);
     const mark = Object.keys(thresholds).length === 0 ? " " : failed ? red("✗") : green("✓");
-    lines.push(`${mark} ${`${name}`.padEnd(width, ".")}: ${renderValues(name, metric)}`);
+    const isTime = TIME_METRIC.test(name) || timeMetrics.has(name.replace(/\{.*$/, ""));
+    lines.push(`${mark} ${`${name}`.padEnd(width, ".")}: ${renderValues(name, metric, isTime)}`);
     for (const [source, didFail] of Object.entries(thresholds)) {
       lines.push(`    ${didFail ? red(`✗ ${source} failed`) : green(`✓ ${source}`)}`);
     }
@@ -41,7 +50,7 @@ function renderChecks(group: ExportedGroup, indent: string, green: (t: string) =
   return lines;
 }
 
-function renderValues(name: string, metric: ExportedMetric): string {
+function renderValues(name: string, metric: ExportedMetric, isTime: boolean): string {
   const value = (key: string): number => metric[key] as number;
   if ("passes" in metric) {
     const total = value("passes") + value("fails");
@@ -54,7 +63,6 @@ function renderValues(name: string, metric: ExportedMetric): string {
   if ("value" in metric && !("avg" in metric)) {
     return `${value("value")} min=${value("min")} max=${value("max")}`;
   }
-  const isTime = TIME_METRIC.test(name);
   return Object.keys(metric)
     .filter((key) => key !== "thresholds")
     .map((key) => `${key}=${isTime ? formatMs(value(key)) : round(value(key))}`)
