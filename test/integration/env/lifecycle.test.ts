@@ -4,7 +4,8 @@ import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 import { runCli } from "./cli.ts";
 import { leftovers, nothingLeft, volumeCount } from "./leftovers.ts";
-import { call, sendMessage, syncUntilMessage, type Session } from "./matrix.ts";
+import { isMessage, timelineHas } from "../../../src/client/sync.ts";
+import { clientFor } from "./matrix.ts";
 
 describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
   test("two users exchange a message, and env down leaves nothing behind", async () => {
@@ -24,13 +25,13 @@ describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
     expect(up.stdout + up.stderr).not.toContain(env.state.homeservers[0]!.registrationSharedSecret);
 
     const suffix = Math.random().toString(36).slice(2, 8);
-    const alice: Session = { baseUrl: hs.baseUrl, user: await hs.registerUser({ localpart: `alice-${suffix}`, password: `pw-${suffix}` }) };
-    const bob: Session = { baseUrl: hs.baseUrl, user: await hs.registerUser({ localpart: `bob-${suffix}`, password: `pw-${suffix}` }) };
-    expect(alice.user.userId).toBe(`@alice-${suffix}:${hs.serverName}`);
-    const { room_id: roomId } = await call<{ room_id: string }>(alice, "POST", "/_matrix/client/v3/createRoom", { preset: "private_chat", invite: [bob.user.userId] });
-    await call(bob, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
-    await sendMessage(alice, roomId, `hello from ${db}`);
-    await syncUntilMessage(bob, roomId, `hello from ${db}`);
+    const alice = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `alice-${suffix}`, password: `pw-${suffix}` }));
+    const bob = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `bob-${suffix}`, password: `pw-${suffix}` }));
+    expect(alice.userId).toBe(`@alice-${suffix}:${hs.serverName}`);
+    const roomId = await alice.mustCreateRoom({ preset: "private_chat", invite: [bob.userId] });
+    await bob.mustJoinRoom(roomId);
+    await alice.mustSendMessage(roomId, `hello from ${db}`);
+    await bob.syncUntil(timelineHas(roomId, isMessage(`hello from ${db}`)), { timeoutMs: 60_000 });
 
     const ports = [new URL(hs.baseUrl).port, hs.federationUrl.split(":").at(-1), env.state.postgres?.port].filter(Boolean).map(Number);
     const down = await runCli(["env", "down", view.runId]);

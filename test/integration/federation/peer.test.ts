@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Environment, startEnvironment } from "../../../src/env/environment.ts";
 import { FederationPeer } from "../../../src/federation/peer.ts";
-import { call, sendMessage, syncUntilMessage, type Session } from "../env/matrix.ts";
+import type { MatrixClient } from "../../../src/client/client.ts";
+import { isMessage, timelineHas } from "../../../src/client/sync.ts";
+import { clientFor, mustJoinVia } from "../env/matrix.ts";
 
 describe("the in-process federation peer against a real Synapse", () => {
   let env: Environment;
   let peer: FederationPeer;
-  let alice: Session;
+  let alice: MatrixClient;
 
   beforeAll(async () => {
     env = await startEnvironment({ database: "sqlite" });
@@ -15,7 +17,7 @@ describe("the in-process federation peer against a real Synapse", () => {
       ca: env.state.ca,
       directory: (name) => env.homeservers.find((h) => h.serverName === name)?.federationUrl,
     }).start();
-    alice = { baseUrl: hs.baseUrl, user: await hs.registerUser({ localpart: `alice-${Date.now()}`, password: "pw-alice-123" }) };
+    alice = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `alice-${Date.now()}`, password: "pw-alice-123" }));
   });
   afterAll(async () => {
     await peer?.stop();
@@ -25,14 +27,13 @@ describe("the in-process federation peer against a real Synapse", () => {
   test("a Synapse user joins a room hosted by the peer and both sides see each other's messages", async () => {
     const room = peer.createRoom({ version: "11" });
     // make_join and send_join go Synapse -> peer, authenticated with X-Matrix and Synapse's key.
-    const joined = await call<{ room_id: string }>(alice, "POST", `/_matrix/client/v3/join/${encodeURIComponent(room.roomId)}?server_name=${encodeURIComponent(peer.serverName)}`, {});
-    expect(joined.room_id).toBe(room.roomId);
+    expect(await mustJoinVia(alice, room.roomId, peer.serverName)).toBe(room.roomId);
     expect(room.joinedServers()).toContain(env.homeserver().serverName);
 
     await peer.sendEvent(room, { type: "m.room.message", sender: peer.userId("creator"), content: { msgtype: "m.text", body: "from the peer" } });
-    await syncUntilMessage(alice, room.roomId, "from the peer");
+    await alice.syncUntil(timelineHas(room.roomId, isMessage("from the peer")), { timeoutMs: 30_000 });
 
-    const eventId = await sendMessage(alice, room.roomId, "from synapse");
+    const eventId = await alice.mustSendMessage(room.roomId, "from synapse");
     const received = await peer.waitForPdu((p) => p.eventId === eventId);
     expect(received.rejected).toBeUndefined();
     expect(received.pdu.content).toMatchObject({ body: "from synapse" });
@@ -43,10 +44,10 @@ describe("the in-process federation peer against a real Synapse", () => {
   });
 
   test("the peer joins a room on Synapse and receives its messages over /send", async () => {
-    const { room_id: roomId } = await call<{ room_id: string }>(alice, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat", room_version: "12" });
+    const roomId = await alice.mustCreateRoom({ preset: "public_chat", room_version: "12" });
     const room = await peer.joinRemoteRoom(env.homeserver().serverName, roomId, "visitor");
     expect(room.version.id).toBe("12");
-    const eventId = await sendMessage(alice, roomId, "hello visitor");
+    const eventId = await alice.mustSendMessage(roomId, "hello visitor");
     const received = await peer.waitForPdu((p) => p.eventId === eventId);
     expect(received.rejected).toBeUndefined();
     expect(received.origin).toBe(env.homeserver().serverName);
