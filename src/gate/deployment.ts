@@ -10,6 +10,12 @@ import { getProfile } from "../env/profiles/index.ts";
 /** The environment variables through which `gauntlet run` tells suite workers what to test. */
 export const RUN_ID_VARIABLE = "GAUNTLET_RUN_ID";
 export const TARGET_FILE_VARIABLE = "GAUNTLET_TARGET_FILE";
+export const REQUEST_TIMEOUT_VARIABLE = "GAUNTLET_REQUEST_TIMEOUT_MS";
+
+function requestTimeoutMs(): number | undefined {
+  const value = Number(process.env[REQUEST_TIMEOUT_VARIABLE]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
 
 /** How users are created on a homeserver under test. */
 export type Provisioning =
@@ -47,7 +53,8 @@ export class DeploymentHomeserver {
 
   /** A client without credentials, for unauthenticated endpoints. */
   anonymousClient(log?: ExchangeLog): MatrixClient {
-    return new MatrixClient({ baseUrl: this.baseUrl, ...(log ? { log } : {}) });
+    const timeoutMs = requestTimeoutMs();
+    return new MatrixClient({ baseUrl: this.baseUrl, ...(log ? { log } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
   }
 
   /** Registers a fresh user (localpart `<prefix>-<random>`) and returns a client logged in as them. */
@@ -61,8 +68,10 @@ export class DeploymentHomeserver {
             { baseUrl: this.baseUrl, registrationSharedSecret: this.#provisioning.registrationSharedSecret },
             { localpart, password, ...(options.displayName ? { displayName: options.displayName } : {}) },
           )
-        : await registerWithDummyAuth(this.baseUrl, localpart, password);
+        : await registerWithDummyAuth(this.baseUrl, localpart, password, requestTimeoutMs());
+    const timeoutMs = requestTimeoutMs();
     const client = new MatrixClient({
+      ...(timeoutMs ? { timeoutMs } : {}),
       baseUrl: this.baseUrl,
       accessToken: account.accessToken,
       userId: account.userId,

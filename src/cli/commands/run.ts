@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from "yargs";
 import type { RunResults } from "../../../reporters/results.ts";
 import { renderTerminal } from "../../../reporters/terminal.ts";
 import { Environment, startEnvironment } from "../../env/environment.ts";
-import { RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, type TargetFile, type TargetHomeserver } from "../../gate/deployment.ts";
+import { REQUEST_TIMEOUT_VARIABLE, RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, type TargetFile, type TargetHomeserver } from "../../gate/deployment.ts";
 import { evaluateGate, loadExpectations, type Expectations } from "../../gate/expectations.ts";
 import { writeReports } from "../../gate/reports.ts";
 import { runSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
@@ -30,6 +30,7 @@ interface RunArgs extends EnvironmentArgs {
   keep: boolean;
   allure: boolean;
   workers?: number;
+  requestTimeout: number;
   quiet: boolean;
 }
 
@@ -83,6 +84,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("keep", { type: "boolean", default: false, describe: "leave the environment running afterwards" })
       .option("allure", { type: "boolean", default: true, describe: "write Allure results and the HTML report (needs Java)" })
       .option("workers", { type: "number", describe: "suite files run in parallel (default 3)" })
+      .option("request-timeout", { type: "number", default: 15, describe: "seconds any one request to the homeserver may take (long-polls add their poll time)" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress lines on stderr" })
       .conflicts("run", "url") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
@@ -107,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let targetDir: string | undefined;
     let environmentMs = 0;
     try {
-      const workerEnv: Record<string, string> = {};
+      const workerEnv: Record<string, string> = { [REQUEST_TIMEOUT_VARIABLE]: String(Math.round(argv.requestTimeout * 1000)) };
       let target: RunResults["target"];
       if (argv.url) {
         const hs = urlTarget(argv);
