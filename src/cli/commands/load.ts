@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
 import type { EngineChoice } from "../../load/engines/select-engine.ts";
-import { selectEngine } from "../../load/engines/select-engine.ts";
+import { K6UnavailableError, selectEngine } from "../../load/engines/select-engine.ts";
 import { K6_EXIT_CODE } from "../../load/exit-codes.ts";
 import { parseDuration } from "../../load/options/duration.ts";
 import { UserError } from "../user-error.ts";
@@ -100,7 +100,9 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
     const scriptPath = resolveScenario(args.scenario);
     const baseUrl = checkBaseUrl(args.url);
     const env = scenarioEnv(args, baseUrl);
-    const { engine, notice } = await selectEngine(args.engine);
+    const { engine, notice } = await selectEngine(args.engine).catch((error: unknown) => {
+      throw error instanceof K6UnavailableError ? new UserError(error.message) : error;
+    });
     if (notice) process.stderr.write(`${notice}\n`);
     process.stderr.write(`load: ${args.scenario} against ${baseUrl} with ${engine.description}\n`);
     const scratch = args["summary-export"] ? undefined : await mkdtemp(join(tmpdir(), "gauntlet-load-"));
