@@ -38,8 +38,11 @@ export interface HttpRequest {
   target?: ConnectTarget;
   /** TLS server name when it differs from the URL's host (federation: the delegated name). */
   tlsServerName?: string;
-  /** Accept certificates the CA list does not vouch for, to still read the answer (the TLS check reports the problem). */
-  insecure?: boolean;
+  /**
+   * Refuse certificates the CA list does not vouch for. Off by default: the TLS checks judge
+   * certificates, and the other checks still read the content behind a bad one.
+   */
+  verifyTls?: boolean;
 }
 
 /** The request could not be completed: DNS, TCP, TLS or timeout, with the step that failed. */
@@ -145,8 +148,8 @@ export class HttpClient {
               // SNI is never sent for IP literals (RFC 6066 section 3).
               ...(/^[\d.]+$|:/.test(servername) ? {} : { servername }),
               ...(this.#ca ? { ca: this.#ca } : {}),
-              rejectUnauthorized: !req.insecure,
-              checkServerIdentity: req.insecure ? () => undefined : undefined,
+              rejectUnauthorized: req.verifyTls === true,
+              ...(req.verifyTls ? {} : { checkServerIdentity: () => undefined }),
             }
           : {}),
       };

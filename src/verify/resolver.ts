@@ -49,12 +49,15 @@ export class Resolver {
   readonly #overrides: ResolveOverride[];
   readonly #dns: DnsServer | undefined;
   readonly #timeoutMs: number;
+  /** Addresses per host, so every request to the same host does not ask DNS again (one run is short). */
+  readonly #addressCache = new Map<string, Promise<{ address: string; source: string }[]>>();
   queries = 0;
 
   constructor(options: { resolve: string[]; dns?: string; timeoutMs?: number }) {
     this.#overrides = options.resolve.map(parseResolveEntry);
     this.#dns = options.dns ? parseDnsServer(options.dns) : undefined;
-    this.#timeoutMs = Math.min(options.timeoutMs ?? 5000, 5000);
+    // DNS answers on a working resolver take milliseconds; two tries of up to 2 s each bound a dead one.
+    this.#timeoutMs = Math.min(options.timeoutMs ?? 2000, 2000);
   }
 
   get describeSource(): string {
@@ -67,27 +70,38 @@ export class Resolver {
     const override = this.#overrides.find((o) => o.host === bare.toLowerCase() && (o.port === "*" || o.port === port));
     if (override) return [{ address: override.address, port: override.connectPort ?? port, source: `--resolve ${override.host}:${override.port}` }];
     if (isIP(bare)) return [{ address: bare, port, source: "IP literal" }];
+    const key = bare.toLowerCase();
+    let addresses = this.#addressCache.get(key);
+    if (!addresses) {
+      addresses = this.#lookup(bare);
+      this.#addressCache.set(key, addresses);
+      addresses.catch(() => this.#addressCache.delete(key));
+    }
+    return (await addresses).map((a) => ({ ...a, port }));
+  }
+
+  async #lookup(host: string): Promise<{ address: string; source: string }[]> {
     if (this.#dns) {
-      const found: ConnectTarget[] = [];
+      const found: { address: string; source: string }[] = [];
       let lastError: Error | undefined;
       for (const type of ["AAAA", "A"] as const) {
         try {
           this.queries++;
-          const answers = await queryDns(this.#dns, bare, type, this.#timeoutMs);
+          const answers = await queryDns(this.#dns, host, type, this.#timeoutMs);
           for (const answer of answers) {
             const data = (answer as { data?: unknown }).data;
-            if (typeof data === "string") found.push({ address: data, port, source: `${type} via ${this.describeSource}` });
+            if (typeof data === "string") found.push({ address: data, source: `${type} via ${this.describeSource}` });
           }
         } catch (error) {
           lastError = error as Error;
         }
       }
-      if (found.length === 0) throw new Error(`no A or AAAA record for ${bare} (${lastError ? lastError.message : "empty answer"})`);
+      if (found.length === 0) throw new Error(`no A or AAAA record for ${host} (${lastError ? lastError.message : "empty answer"})`);
       return found;
     }
     this.queries++;
-    const addresses = await systemLookup(bare, { all: true });
-    return addresses.map((a) => ({ address: a.address, port, source: "system resolver" }));
+    const addresses = await systemLookup(host, { all: true });
+    return addresses.map((a) => ({ address: a.address, source: "system resolver" }));
   }
 
   /** SRV records for `name`, sorted by priority then weight; an empty list when the name has none. */

@@ -2,7 +2,7 @@ import { checkAdminApi, checkLoginFlows, checkMediaConfig, checkRegistration } f
 import { checkClientDiscovery } from "./checks/client-discovery.ts";
 import { checkServerDiscovery } from "./checks/discovery.ts";
 import { checkFederation } from "./checks/federation.ts";
-import { checkClientTls, checkFederationTls } from "./checks/tls.ts";
+import { checkClientTls, checkFederationTls, checkWellKnownTls } from "./checks/tls.ts";
 import { checkWhoami, checkWrites, closeSession, openSession } from "./checks/writes.ts";
 import { record, type VerifyContext } from "./context.ts";
 import { HttpClient } from "./http.ts";
@@ -19,6 +19,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
 
   // Federation and client discovery are independent; each runs its requests in order.
   const [discovery, client] = await Promise.all([checkServerDiscovery(context), checkClientDiscovery(context)]);
+  const server = discovery.outcome?.serverName;
+  const wellKnownHost = server && !server.isIpLiteral && server.port === undefined ? server.host : undefined;
+  await checkWellKnownTls(context, wellKnownHost, discovery.outcome?.wellKnown?.response !== undefined);
   await checkFederationTls(context, discovery.federationTls);
   await checkFederation(context, discovery.destination, discovery.federationTls !== undefined);
   await checkClientTls(context, client.baseUrl);
@@ -40,6 +43,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     record(context, "client-api", "client.api", "Client API", "skip", ["no homeserver base URL was discovered (see client-discovery)"]);
   }
 
+  // Checks run partly in parallel; the checklist reads in a fixed order of sections.
+  const order = ["discovery", "client-discovery", "tls", "federation", "client-api", "account"];
+  const checks = [...context.results].sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
   const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const result of context.results) counts[result.status]++;
   const requestsByMethod: Record<string, number> = {};
@@ -71,6 +77,6 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       ...(baseUrl ? { clientBaseUrl: baseUrl } : {}),
       ok: counts.fail === 0,
     },
-    checks: context.results,
+    checks,
   };
 }

@@ -21,6 +21,16 @@ export interface TlsStats {
   handshakes: number;
 }
 
+/** OpenSSL's verification codes that operators meet most, in words. */
+const CHAIN_PROBLEMS: Record<string, string> = {
+  CERT_HAS_EXPIRED: "certificate has expired",
+  CERT_NOT_YET_VALID: "certificate is not yet valid",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed certificate",
+  SELF_SIGNED_CERT_IN_CHAIN: "self-signed certificate in the chain",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "cannot verify the certificate: intermediate certificate missing or issuer unknown",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "issuer certificate unknown: intermediate certificate missing or CA not trusted",
+};
+
 /** One TLS handshake with `target`, presenting `servername` (no SNI for IP literals), reading the certificate. */
 export function probeTls(target: ConnectTarget, servername: string, options: { caPem?: string; timeoutMs: number; stats: TlsStats }): Promise<TlsProbe> {
   options.stats.handshakes++;
@@ -38,8 +48,10 @@ export function probeTls(target: ConnectTarget, servername: string, options: { c
     socket.once("secureConnect", () => {
       clearTimeout(timer);
       const cert: PeerCertificate = socket.getPeerCertificate();
-      const chainProblem = socket.authorizationError ? String(socket.authorizationError) : undefined;
+      const code = socket.authorizationError ? String(socket.authorizationError) : undefined;
       const nameProblem = cert && Object.keys(cert).length > 0 ? checkServerIdentity(servername, cert)?.message : "no certificate presented";
+      // Node reports a name mismatch only by its code; checkServerIdentity says which names were seen.
+      const chainProblem = code && code !== "ERR_TLS_CERT_ALTNAME_INVALID" ? `${CHAIN_PROBLEMS[code] ?? "chain not trusted"} (${code})` : undefined;
       const problem = chainProblem ?? nameProblem;
       resolve({
         target,

@@ -36,6 +36,28 @@ async function judge(context: VerifyContext, id: string, title: string, probe: T
   }
 }
 
+/** Resolves host:port and handshakes with the first address that answers; records a failure and returns undefined otherwise. */
+async function probeEndpoint(context: VerifyContext, id: string, title: string, host: string, port: number): Promise<TlsProbe | undefined> {
+  const bare = host.replace(/^\[|\]$/g, "");
+  let targets: ConnectTarget[];
+  try {
+    targets = await context.resolver.connectTargets(bare, port);
+  } catch (error) {
+    record(context, GROUP, id, title, "fail", [(error as Error).message], `Publish an address record for ${bare}`);
+    return undefined;
+  }
+  const errors: string[] = [];
+  for (const target of targets.slice(0, 3)) {
+    try {
+      return await probeTls(target, bare, { ...(context.options.caPem ? { caPem: context.options.caPem } : {}), timeoutMs: context.options.timeoutMs, stats: context.tlsStats });
+    } catch (error) {
+      errors.push(`${hostForUrl(target.address, target.port)} (${target.source}): ${(error as Error).message}`);
+    }
+  }
+  record(context, GROUP, id, title, "fail", errors, `Serve HTTPS on ${hostForUrl(bare, port)}`);
+  return undefined;
+}
+
 export async function checkClientTls(context: VerifyContext, baseUrl: string | undefined): Promise<void> {
   if (!baseUrl) {
     record(context, GROUP, "tls.client", "TLS of the client API", "skip", ["no homeserver base URL was discovered"]);
@@ -46,29 +68,19 @@ export async function checkClientTls(context: VerifyContext, baseUrl: string | u
     record(context, GROUP, "tls.client", "TLS of the client API", "fail", [`base URL ${baseUrl} is plain HTTP`], "Serve the client API over HTTPS and publish the https:// URL in m.homeserver.base_url");
     return;
   }
-  const port = url.port ? Number(url.port) : 443;
-  let targets: ConnectTarget[];
-  let probe: TlsProbe | undefined;
-  const errors: string[] = [];
-  try {
-    targets = await context.resolver.connectTargets(url.hostname, port);
-  } catch (error) {
-    record(context, GROUP, "tls.client", "TLS of the client API", "fail", [(error as Error).message], `Publish an address record for ${url.hostname}`);
+  const probe = await probeEndpoint(context, "tls.client", "TLS of the client API", url.hostname, url.port ? Number(url.port) : 443);
+  if (probe) await judge(context, "tls.client", "TLS of the client API", probe, url.host);
+}
+
+/** The delegating domain serves both well-known files; servers and clients fetch them with full certificate checks. */
+export async function checkWellKnownTls(context: VerifyContext, serverHost: string | undefined, reachable: boolean): Promise<void> {
+  const title = "TLS of the well-known host";
+  if (!serverHost || !reachable) {
+    record(context, GROUP, "tls.well-known", title, "skip", [serverHost ? `nothing answered HTTPS on ${hostForUrl(serverHost, 443)}` : "the server name has an IP literal or explicit port: no well-known lookup"]);
     return;
   }
-  for (const target of targets.slice(0, 3)) {
-    try {
-      probe = await probeTls(target, url.hostname.replace(/^\[|\]$/g, ""), { ...(context.options.caPem ? { caPem: context.options.caPem } : {}), timeoutMs: context.options.timeoutMs, stats: context.tlsStats });
-      break;
-    } catch (error) {
-      errors.push((error as Error).message);
-    }
-  }
-  if (!probe) {
-    record(context, GROUP, "tls.client", "TLS of the client API", "fail", errors, `Serve HTTPS on ${url.host}`);
-    return;
-  }
-  await judge(context, "tls.client", "TLS of the client API", probe, url.host);
+  const probe = await probeEndpoint(context, "tls.well-known", title, serverHost, 443);
+  if (probe) await judge(context, "tls.well-known", title, probe, hostForUrl(serverHost, 443));
 }
 
 export async function checkFederationTls(context: VerifyContext, probe: TlsProbe | undefined): Promise<void> {
