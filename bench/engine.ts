@@ -120,7 +120,7 @@ try {
   for (const rate of RATES) {
     const run = await runEngine(
       endpoint.url,
-      `{ executor: "constant-arrival-rate", rate: ${rate}, timeUnit: "1s", duration: "${RATE_SECONDS}s", preAllocatedVUs: ${Math.max(20, rate / 10)}, maxVUs: ${rate} }`,
+      `{ executor: "constant-arrival-rate", rate: ${rate}, timeUnit: "1s", duration: "${RATE_SECONDS}s", preAllocatedVUs: ${Math.max(50, rate / 4)}, maxVUs: ${rate} }`,
     );
     const achieved = run.requests / RATE_SECONDS;
     console.log(
