@@ -1,0 +1,48 @@
+import nacl from "tweetnacl";
+import { describe, expect, test } from "vitest";
+import { canonicalJson, verifySignedJson } from "../../../src/verify/signed-json.ts";
+
+// Appendices "Cryptographic Test Vectors": seed, server name `domain`, key ID `ed25519:1`.
+const seed = Buffer.from("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1", "base64");
+const keyPair = nacl.sign.keyPair.fromSeed(new Uint8Array(seed));
+const publicKey = Buffer.from(keyPair.publicKey).toString("base64").replace(/=+$/, "");
+
+describe("canonical JSON", () => {
+  test.each([
+    [{}, "{}"],
+    [{ b: "2", a: "1" }, '{"a":"1","b":"2"}'],
+    [{ 本: 2, 日: 1 }, '{"日":1,"本":2}'],
+    [{ b: 1, 10: 2, 9: 3 }, '{"10":2,"9":3,"b":1}'],
+    [{ a: null, l: [1, "x", true] }, '{"a":null,"l":[1,"x",true]}'],
+  ])("%j -> %s", (input, expected) => {
+    expect(canonicalJson(input)).toBe(expected);
+  });
+
+  test("keys sort by codepoint, not UTF-16 unit", () => {
+    expect(canonicalJson({ "\u{1F600}": 1, "\uFB01": 2 })).toBe('{"\uFB01":2,"\u{1F600}":1}');
+  });
+
+  test("floats are refused", () => {
+    expect(() => canonicalJson({ a: 1.5 })).toThrow(/only integers/);
+  });
+});
+
+describe("verifySignedJson", () => {
+  test("the spec's signed {} verifies", () => {
+    const signed = { signatures: { domain: { "ed25519:1": "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ" } } };
+    expect(verifySignedJson(signed, "domain", { "ed25519:1": publicKey })).toEqual({ valid: true, keyId: "ed25519:1" });
+  });
+
+  test("the spec's signed {one, two} verifies and fails once a value changes", () => {
+    const signature = "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw";
+    const signed = { one: 1, two: "Two", unsigned: { ignored: true }, signatures: { domain: { "ed25519:1": signature } } };
+    expect(verifySignedJson(signed, "domain", { "ed25519:1": publicKey }).valid).toBe(true);
+    expect(verifySignedJson({ ...signed, two: "Three" }, "domain", { "ed25519:1": publicKey })).toEqual({ valid: false, reason: "ed25519:1: signature does not match the content" });
+  });
+
+  test("missing entity, unknown key and garbage signature each say why", () => {
+    expect(verifySignedJson({ signatures: {} }, "domain", {})).toEqual({ valid: false, reason: "no signature by domain" });
+    expect(verifySignedJson({ signatures: { domain: { "ed25519:2": "AAAA" } } }, "domain", { "ed25519:1": publicKey })).toEqual({ valid: false, reason: "ed25519:2: no such key in verify_keys" });
+    expect(verifySignedJson({ signatures: { domain: { "ed25519:1": "AAAA" } } }, "domain", { "ed25519:1": publicKey })).toEqual({ valid: false, reason: "ed25519:1: signature is not 64 bytes of base64" });
+  });
+});
