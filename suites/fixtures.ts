@@ -1,6 +1,8 @@
 import { test as base } from "vitest";
 import type { MatrixClient } from "../src/client/client.ts";
-import { ExchangeLog } from "../src/client/exchange.ts";
+import { hintFor } from "../src/client/errors.ts";
+import { describeExchange, ExchangeLog } from "../src/client/exchange.ts";
+import { redactText } from "../src/client/redact.ts";
 import { loadDeployment, type Deployment, type DeploymentHomeserver } from "../src/gate/deployment.ts";
 
 declare module "vitest" {
@@ -43,7 +45,21 @@ export const test = base.extend<{
   };
 }>({
   deployment: [async ({}, use) => use(loadDeployment()), { scope: "worker" }],
-  requests: async ({}, use) => use(new ExchangeLog(30)),
+  requests: [
+    async ({ onTestFailed }, use) => {
+      const log = new ExchangeLog(30);
+      // A plain `expect` failure knows nothing of HTTP: add the test's last requests and a hint to it.
+      onTestFailed(({ task }) => {
+        const error = task.result?.errors?.[0];
+        const recent = log.recent(3);
+        const last = recent.at(-1);
+        if (!error || !last || error.message.includes("\n→ ")) return;
+        error.message = redactText(`${error.message}\n\nlast requests of this test:\n${recent.map(describeExchange).join("\n")}\n\nhint: ${hintFor(last)}`);
+      });
+      await use(log);
+    },
+    { auto: true },
+  ],
   hs: async ({ deployment }, use) => use(deployment.homeserver("hs1")),
   hs2: async ({ deployment, skip }, use) => {
     if (!deployment.has("hs2")) skip("needs a second homeserver: run with --servers 2");

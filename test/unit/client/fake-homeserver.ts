@@ -46,7 +46,7 @@ export class FakeHomeserver {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #default(path: string, method: string, body: string): Behaviour {
+  #default(path: string, method: string, body: string, authorized: boolean): Behaviour {
     if (path === "/_matrix/client/versions") return { kind: "json", status: 200, body: { versions: ["v1.11"] } };
     if (path === "/.well-known/matrix/client") return { kind: "json", status: 200, body: { "m.homeserver": { base_url: `${this.baseUrl}/` } } };
     if (path === "/_matrix/client/v3/register" && method === "POST") {
@@ -55,6 +55,7 @@ export class FakeHomeserver {
       return { kind: "json", status: 200, body: { user_id: `@${request.username}:fake.test`, access_token: FAKE_TOKEN, device_id: "DEV" } };
     }
     if (path === "/_matrix/client/v3/capabilities") {
+      if (!authorized) return { kind: "json", status: 401, body: { errcode: "M_MISSING_TOKEN", error: "Missing access token" } };
       return { kind: "json", status: 200, body: { capabilities: { "m.room_versions": { default: "10", available: { "10": "stable" } } } } };
     }
     return { kind: "json", status: 404, body: { errcode: "M_UNRECOGNIZED", error: "unrecognised" } };
@@ -73,7 +74,7 @@ export class FakeHomeserver {
         for (const socket of this.#sockets) socket.destroy();
         return;
       }
-      const behaviour = this.overrides.get(path) ?? this.#default(path, req.method ?? "GET", Buffer.concat(chunks).toString("utf8"));
+      const behaviour = this.overrides.get(path) ?? this.#default(path, req.method ?? "GET", Buffer.concat(chunks).toString("utf8"), req.headers.authorization !== undefined);
       switch (behaviour.kind) {
         case "hang":
           return; // never answers; the socket is destroyed on stop()

@@ -1,0 +1,128 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { RunResults } from "../../../reporters/results.ts";
+import { FAKE_TOKEN, FakeHomeserver } from "../../unit/client/fake-homeserver.ts";
+
+// `gauntlet run --url` against a local stand-in for a broken homeserver: the real suites are
+// checked against Synapse elsewhere; here the point is the gate's verdict and exit code.
+const NODE = join(process.cwd(), "node_modules", ".bin", "node");
+const CLI = join(process.cwd(), "src", "cli", "main.ts");
+
+let hs: FakeHomeserver;
+let work: string;
+
+beforeEach(async () => {
+  hs = await new FakeHomeserver().start();
+  work = mkdtempSync(join(tmpdir(), "gauntlet-gate-"));
+});
+afterEach(async () => {
+  await hs.stop();
+});
+
+function expectations(entries: Record<string, string>): string {
+  const path = join(work, `expect-${Object.keys(entries).length}-${Math.random().toString(36).slice(2)}.json`);
+  const expectedFailures = Object.fromEntries(Object.entries(entries).map(([id, reason]) => [id, { reason }]));
+  writeFileSync(path, JSON.stringify({ homeserver: "synapse", expectedFailures }));
+  return path;
+}
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; results: RunResults }> {
+  const out = join(work, `out-${Math.random().toString(36).slice(2)}`);
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      NODE,
+      [CLI, "run", "--url", hs.baseUrl, "--suite", "client/discovery", "--out", out, "--no-allure", "--request-timeout", "2", "--quiet", ...args],
+      { timeout: 120_000, env: { ...process.env, GITHUB_STEP_SUMMARY: "" } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+  const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResults;
+  // No report may carry the access token the stand-in handed out.
+  for (const file of readdirSync(out)) expect(readFileSync(join(out, file), "utf8")).not.toContain(FAKE_TOKEN);
+  return { code, stdout, stderr, results };
+}
+
+// The tests that call /versions: the two of its own, and .well-known's check of the advertised base URL.
+const VERSIONS_IDS = [
+  "client/discovery::versions > lists the spec versions the server supports",
+  "client/discovery::versions > answers without an access token",
+  "client/discovery::.well-known discovery > points clients at the homeserver base URL",
+];
+
+describe("gauntlet run exit codes", () => {
+  test("0 when every test passes", async () => {
+    const { code, results, stdout } = await run(["--expect", expectations({})]);
+    expect(results.summary).toMatchObject({ total: 5, passed: 5, unexpectedFailures: 0 });
+    expect(stdout).toContain("gate: PASSED");
+    expect(code).toBe(0);
+  });
+
+  test("1 on an unexpected failure (a 500), with the request, the response and a hint in the results", async () => {
+    hs.overrides.set("/_matrix/client/versions", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN", error: "Internal server error" } });
+    const { code, results } = await run(["--expect", expectations({})]);
+    expect(code).toBe(1);
+    expect(results.summary.unexpectedFailures).toBe(3);
+    const failure = results.tests.find((t) => t.id === VERSIONS_IDS[1]);
+    expect(failure?.message).toContain("→ GET /_matrix/client/versions");
+    expect(failure?.message).toContain("← HTTP 500");
+    expect(failure?.message).toContain("hint: the homeserver failed internally");
+  });
+
+  test("0 when the failures are expected", async () => {
+    hs.overrides.set("/_matrix/client/versions", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN" } });
+    const { code, results } = await run(["--expect", expectations(Object.fromEntries(VERSIONS_IDS.map((id) => [id, "fails on purpose in this test"])))]);
+    expect(results.summary).toMatchObject({ expectedFailures: 3, unexpectedFailures: 0 });
+    expect(code).toBe(0);
+  });
+
+  test("an unexpected pass is listed, and fails the gate only with --strict", async () => {
+    const file = expectations({ [VERSIONS_IDS[0]!]: "listed as failing but passes" });
+    const lenient = await run(["--expect", file]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toContain(`+ ${VERSIONS_IDS[0]}`);
+    const strict = await run(["--expect", file, "--strict"]);
+    expect(strict.code).toBe(1);
+    expect(strict.results.gate.reasons).toEqual(["1 unexpected pass(es) under --strict"]);
+  });
+
+  test("a stale expectation is reported, and fails the gate only with --strict", async () => {
+    const file = expectations({ "client/discovery::no test has this name": "renamed long ago" });
+    const lenient = await run(["--expect", file]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.results.expectations.stale).toEqual([{ id: "client/discovery::no test has this name", reason: "client/discovery.test.ts has no test of this name" }]);
+    expect((await run(["--expect", file, "--strict"])).code).toBe(1);
+  });
+
+  test("a homeserver that hangs, answers non-JSON, or dies mid-run fails tests with hints, and the run still reports", async () => {
+    hs.overrides.set("/_matrix/client/v3/capabilities", { kind: "hang" });
+    hs.overrides.set("/.well-known/matrix/client", { kind: "text", status: 200, body: "<html>not json</html>" });
+    const { code, results } = await run(["--expect", expectations({})]);
+    expect(code).toBe(1);
+    const byId = new Map(results.tests.map((t) => [t.id, t]));
+    expect(byId.get("client/discovery::capabilities > advertises the default and available room versions")?.message).toContain("hint: the homeserver did not answer in time");
+    expect(byId.get("client/discovery::.well-known discovery > points clients at the homeserver base URL")?.message).toContain("expected a JSON body");
+    expect(results.summary.passed).toBe(2);
+  });
+
+  test("a homeserver that dies after a few requests fails the rest with a hint, and the run still reports", async () => {
+    hs.dieAfter = 2;
+    const { code, results } = await run(["--expect", expectations({}), "--workers", "1"]);
+    expect(code).toBe(1);
+    expect(results.summary.total).toBe(5);
+    expect(results.summary.failed).toBeGreaterThanOrEqual(3);
+    const messages = results.tests.filter((t) => t.status === "failed").map((t) => t.message ?? "");
+    expect(messages.every((m) => /hint: /.test(m) || /Error/.test(m))).toBe(true);
+    expect(messages.some((m) => m.includes("has probably exited") || m.includes("closed the connection"))).toBe(true);
+  });
+
+  test("2 for a usage error, before anything starts", async () => {
+    const code = await new Promise<number>((resolve) => {
+      execFile(NODE, [CLI, "run", "--url", hs.baseUrl, "--suite", "client/no-such-suite"], { timeout: 60_000 }, (error) => resolve((error as { code?: number } | null)?.code ?? 0));
+    });
+    expect(code).toBe(2);
+    expect(hs.requests).toEqual([]);
+  });
+});
