@@ -130,6 +130,7 @@ describe("gauntlet verify against nginx + Synapse on loopback", () => {
       const writes = log.filter((l) => !["GET", "HEAD", "OPTIONS"].includes(l.method));
       expect(writes.map((l) => `${l.method} ${l.uri}`)).toEqual(["POST /_matrix/client/v3/login", "POST /_matrix/client/v3/logout"]);
       expect(out.stdout).toMatch(/account\.room: Create a private room">\s*<skipped/);
+      console.error(`read-only verify: ${/<testsuites [^>]*time="([\d.]+)"/.exec(out.stdout)?.[1]} s, ${log.length} HTTP requests`);
     });
   });
 
