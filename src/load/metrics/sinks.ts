@@ -102,6 +102,11 @@ export class TrendSink {
   get med(): number {
     return this.percentile(50);
   }
+
+  /** Memory held by the histograms: it depends on the range of values, not on their number. */
+  get footprintBytes(): number {
+    return this.#positive.estimatedFootprintInBytes + (this.#negative?.estimatedFootprintInBytes ?? 0);
+  }
 }
 
 function newHistogram(): Histogram {

@@ -1,7 +1,11 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, test } from "vitest";
+import { startTestServer } from "./test-server.ts";
 
 const MAIN = fileURLToPath(new URL("../../../src/cli/main.ts", import.meta.url));
 
@@ -33,4 +37,36 @@ test("a malformed --env pair is refused with the form expected", async () => {
   const { code, stderr } = await gauntlet("load", "login", "--url", "http://127.0.0.1:9", "--env", "NOEQUALS");
   expect(code).toBe(1);
   expect(stderr).toContain("expected KEY=VALUE");
+});
+
+test("gauntlet load passes --url and --rate to the script and exits 99 with the summary written when a threshold fails", async () => {
+  const server = await startTestServer({ status: 503 });
+  const directory = await mkdtemp(join(tmpdir(), "gauntlet-load-cli-"));
+  try {
+    const script = join(directory, "unavailable.ts");
+    await writeFile(
+      script,
+      `
+      import http from "k6/http";
+      export const options = {
+        scenarios: { s: { executor: "constant-arrival-rate", rate: Number(__ENV.GAUNTLET_RATE), duration: "1s", preAllocatedVUs: 2 } },
+        thresholds: { http_req_failed: ["rate<0.5"] },
+      };
+      export default async function () {
+        await http.asyncRequest("GET", __ENV.GAUNTLET_BASE_URL + "/_matrix/client/versions");
+      }
+      `,
+    );
+    const summaryFile = join(directory, "summary.json");
+    const { code, stderr } = await gauntlet("load", script, "--url", `${server.url}/`, "--rate", "5", "--engine", "node", "--summary-export", summaryFile);
+    expect(code).toBe(99);
+    expect(stderr).toContain("thresholds failed");
+    const summary = JSON.parse(await readFile(summaryFile, "utf8")) as { metrics: Record<string, Record<string, unknown>> };
+    expect(summary.metrics.http_reqs?.count).toBe(5);
+    expect(summary.metrics.http_req_failed?.thresholds).toEqual({ "rate<0.5": true });
+    expect(server.arrivals).toHaveLength(5);
+  } finally {
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+  }
 });

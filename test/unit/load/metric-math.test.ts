@@ -64,6 +64,19 @@ describe("trend statistics against known distributions", () => {
     expect(trend.avg).toBe(-0.5);
   });
 
+  test("memory stays flat: twenty times the samples over the same range take no more room", () => {
+    const random = seeded(11);
+    const trend = new TrendSink();
+    const record = (count: number): void => {
+      for (let i = 0; i < count; i++) trend.add(1 + random() * 30_000);
+    };
+    record(100_000);
+    const early = trend.footprintBytes;
+    record(1_900_000);
+    expect(trend.samples).toBe(2_000_000);
+    expect(trend.footprintBytes).toBe(early);
+  });
+
   test("an empty trend reports zeros, as k6 does", () => {
     const trend = new TrendSink();
     expect([trend.avg, trend.med, trend.percentile(95)]).toEqual([0, 0, 0]);
