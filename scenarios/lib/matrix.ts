@@ -32,7 +32,7 @@ const CLIENT = "/_matrix/client/v3";
 
 type Json = Record<string, unknown>;
 
-// The first step of user-interactive auth answers 401 by design (spec 4.5): not a failure.
+// The first step of user-interactive auth answers 401 by design (spec: Client-Server API, User-Interactive Authentication API): not a failure.
 const AUTH_STEP_STATUSES = http.expectedStatuses({ min: 200, max: 399 }, 401);
 
 function request(method: string, path: string, endpoint: string, body?: Json, accessToken?: string, timeoutMs = 60_000, authStep = false) {
@@ -58,8 +58,8 @@ function must(response: RefinedResponse<"text">, expected: number, what: string)
 }
 
 /**
- * Registers a user through the spec's user-interactive auth with `m.login.dummy` (spec
- * 5.5.2, POST /register): the first request learns the session, the second completes it.
+ * Registers a user through the spec's user-interactive auth with `m.login.dummy` (spec:
+ * Client-Server API, Account registration, POST /register): the first request learns the session, the second completes it.
  */
 export async function mustRegister(localpart: string, password: string): Promise<MatrixUser> {
   const body: Json = { username: localpart, password, inhibit_login: false };
@@ -83,7 +83,7 @@ export async function mustRegisterMany(prefix: string, count: number, parallel =
   return users;
 }
 
-/** Logs in with a password (spec 5.5, POST /login); the response is returned for timing. */
+/** Logs in with a password (spec: Client-Server API, Login, POST /login); the response is returned for timing. */
 export async function login(localpart: string, password: string): Promise<{ user?: MatrixUser; response: RefinedResponse<"text"> }> {
   const response = await request("POST", "/login", "/login", {
     type: "m.login.password",
@@ -95,12 +95,12 @@ export async function login(localpart: string, password: string): Promise<{ user
   return { response, user: { userId: String(body.user_id), accessToken: String(body.access_token), localpart, password } };
 }
 
-/** Ends a session so repeated logins do not pile up devices (spec 5.5.3, POST /logout). */
+/** Ends a session so repeated logins do not pile up devices (spec: Client-Server API, Login, POST /logout). */
 export async function logout(user: MatrixUser): Promise<void> {
   await request("POST", "/logout", "/logout", {}, user.accessToken);
 }
 
-/** Creates a room (spec 10.1, POST /createRoom); public rooms let others join without an invite. */
+/** Creates a room (spec: Client-Server API, Room creation, POST /createRoom); public rooms let others join without an invite. */
 export async function createRoom(user: MatrixUser, options: { visibility?: "public" | "private"; name?: string } = {}) {
   const response = await request(
     "POST",
@@ -117,7 +117,7 @@ export async function mustCreateRoom(user: MatrixUser, options: { visibility?: "
   return String(must(response, 200, `creating a room as ${user.userId}`).room_id);
 }
 
-/** Joins a room by ID (spec 10.4, POST /join/{roomIdOrAlias}). */
+/** Joins a room by ID (spec: Client-Server API, Joining rooms, POST /join/{roomIdOrAlias}). */
 export function joinRoom(user: MatrixUser, roomId: string) {
   return request("POST", `/join/${encodeURIComponent(roomId)}`, "/join/{roomId}", {}, user.accessToken);
 }
@@ -126,7 +126,7 @@ export async function mustJoinRoom(user: MatrixUser, roomId: string): Promise<vo
   must(await joinRoom(user, roomId), 200, `${user.userId} joining ${roomId}`);
 }
 
-/** Sends an m.room.message (spec 9.6, PUT /rooms/{roomId}/send/{eventType}/{txnId}). */
+/** Sends an m.room.message (spec: Client-Server API, Sending events to a room, PUT /rooms/{roomId}/send/{eventType}/{txnId}). */
 export function sendMessage(user: MatrixUser, roomId: string, txnId: string, content: Json) {
   return request(
     "PUT",
@@ -144,7 +144,7 @@ const SYNC_FILTER = JSON.stringify({
   room: { timeline: { limit: 50 }, state: { lazy_load_members: true }, ephemeral: { types: [] }, account_data: { types: [] } },
 });
 
-/** One /sync (spec 8.4, GET /sync): initial without `since`, otherwise incremental, long-polling up to `timeoutMs`. */
+/** One /sync (spec: Client-Server API, Syncing, GET /sync): initial without `since`, otherwise incremental, long-polling up to `timeoutMs`. */
 export async function sync(user: MatrixUser, since: string | undefined, timeoutMs: number, filter = SYNC_FILTER): Promise<SyncResult> {
   const query = [`timeout=${timeoutMs}`, `filter=${encodeURIComponent(filter)}`];
   if (since) query.push(`since=${encodeURIComponent(since)}`);
