@@ -108,6 +108,23 @@ describe("/messages pagination", () => {
     expect(again.chunk.map((e) => e.event_id)).toEqual([sent[0], sent[1]]);
   });
 
+  test("a page that reaches the start of the room omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
+    const roomId = await alice.mustCreateRoom({});
+    const page = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
+    expect(page.chunk.at(-1)?.type).toBe("m.room.create");
+    // "If no further events are available ... this property is omitted from the response."
+    expect(page.end).toBeUndefined();
+  });
+
+  test("a full page that ends exactly at the room's creation omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
+    const roomId = await alice.mustCreateRoom({});
+    const all = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
+    // The same rule holds when the page is exactly as long as the limit: no events lie before m.room.create.
+    const exact = alice.must(await alice.messages(roomId, { dir: "b", limit: all.chunk.length }));
+    expect(exact.chunk.at(-1)?.type).toBe("m.room.create");
+    expect(exact.end).toBeUndefined();
+  });
+
   test("a non-member may not read the history of a room with shared visibility", covers([MESSAGES], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     await alice.mustSendMessage(roomId, "secret");
