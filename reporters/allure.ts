@@ -59,7 +59,7 @@ export function writeAllureResults(results: RunResults, dir: string): void {
   mkdirSync(dir, { recursive: true });
   const start = Date.parse(results.startedAt) || Date.now();
   for (const test of results.tests) {
-    const doc = allureResult(test, results, start);
+    const doc = allureResult(test, results, test.startedAt ?? start);
     writeFileSync(join(dir, `${String(doc.uuid)}-result.json`), JSON.stringify(doc));
   }
   const categories = [

@@ -33,6 +33,7 @@ export function recordOf(test: TestCase, suitesRoot: string): TestRecord {
     name: namePath(test).join(" > "),
     status,
     durationMs: Math.round(test.diagnostic()?.duration ?? 0),
+    ...(test.diagnostic()?.startTime ? { startedAt: Math.round(test.diagnostic()?.startTime ?? 0) } : {}),
     endpoints: meta.endpoints ?? [],
     specSection: meta.specSection ?? null,
     message,

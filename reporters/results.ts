@@ -6,6 +6,8 @@ export interface TestRecord {
   name: string;
   status: "passed" | "failed" | "skipped";
   durationMs: number;
+  /** When the test started (epoch ms), when known. */
+  startedAt?: number;
   endpoints: string[];
   specSection: string | null;
   /** Failure message with request, response and hint (secrets masked), or the skip reason. */

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { endpointName, fillTemplate, type Endpoint } from "./endpoint.ts";
 import { endpoints } from "./endpoints.ts";
 import { HomeserverUnreachableError, SchemaViolationError, UnexpectedResponseError } from "./errors.ts";
-import { ExchangeLog, type Exchange } from "./exchange.ts";
+import { ExchangeLog, recordTiming, type Exchange } from "./exchange.ts";
 import { registerSecret } from "./redact.ts";
 import { checkSchema, describeProblems } from "./schema-check.ts";
 import { matrixError } from "./schemas/common.ts";
@@ -153,6 +153,7 @@ export class MatrixClient {
       throw new HomeserverUnreachableError(`${exchange.endpoint}: no answer from ${this.baseUrl}`, exchange, this.log.recent(3));
     }
     exchange.durationMs = Date.now() - startedAt;
+    recordTiming(exchange.endpoint, exchange.durationMs, exchange.status);
 
     let body: unknown;
     try {

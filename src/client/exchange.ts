@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { redactJson, redactText } from "./redact.ts";
 
 /** One request and what came back, as shown in failure messages (secrets masked). */
@@ -59,4 +60,13 @@ export class ExchangeLog {
   all(): Exchange[] {
     return [...this.#entries];
   }
+}
+
+/** Where request timings go when a benchmark asks for them: one JSON line per request. */
+export const REQUEST_TIMINGS_VARIABLE = "GAUNTLET_REQUEST_TIMINGS";
+
+/** Appends `{endpoint, ms, status}` to the timings file named by GAUNTLET_REQUEST_TIMINGS, if any. */
+export function recordTiming(endpoint: string, ms: number, status: number | undefined): void {
+  const file = process.env[REQUEST_TIMINGS_VARIABLE];
+  if (file) appendFileSync(file, `${JSON.stringify({ endpoint, ms, status: status ?? null })}\n`);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { MatrixClient } from "../client/client.ts";
-import { ExchangeLog } from "../client/exchange.ts";
+import { ExchangeLog, recordTiming } from "../client/exchange.ts";
 import { registerSecret } from "../client/redact.ts";
 import { registerWithDummyAuth } from "../client/registration.ts";
 import { Environment } from "../env/environment.ts";
@@ -62,6 +62,7 @@ export class DeploymentHomeserver {
     const localpart = `${prefix}-${randomBytes(5).toString("hex")}`;
     const password = `pw-${randomBytes(12).toString("base64url")}`;
     registerSecret(password);
+    const started = Date.now();
     const account =
       this.#provisioning.kind === "profile"
         ? await getProfile(this.#provisioning.profile).registerUser(
@@ -69,6 +70,7 @@ export class DeploymentHomeserver {
             { localpart, password, ...(options.displayName ? { displayName: options.displayName } : {}) },
           )
         : await registerWithDummyAuth(this.baseUrl, localpart, password, requestTimeoutMs());
+    recordTiming(`register a user (${this.#provisioning.kind === "profile" ? `${this.#provisioning.profile} profile` : "open registration"})`, Date.now() - started, 200);
     const timeoutMs = requestTimeoutMs();
     const client = new MatrixClient({
       ...(timeoutMs ? { timeoutMs } : {}),
