@@ -24,8 +24,10 @@ test("iterations due while every VU is busy are dropped and counted", async () =
   expect(exitCode).toBe(0);
   const iterations = stat(summary, "iterations", "count");
   const dropped = stat(summary, "dropped_iterations", "count");
-  expect(iterations).toBeGreaterThanOrEqual(18);
-  expect(iterations).toBeLessThanOrEqual(22);
+  // At most 2 VUs × 2 s / 200 ms; fewer when a busy machine fires the server's timers late.
+  expect(iterations).toBeLessThanOrEqual(20);
+  expect(iterations).toBeGreaterThanOrEqual(14);
+  // Every one of the 100 scheduled iterations either ran or was counted as dropped.
   expect(iterations + dropped).toBe(100);
 });
 
