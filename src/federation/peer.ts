@@ -224,6 +224,45 @@ export class FederationPeer {
     return stored.eventId;
   }
 
+  /**
+   * Sends one transaction to one server and returns its per-PDU results (server-server API,
+   * "PUT /send": an `error` for each PDU the receiver did not accept).
+   */
+  async sendTransaction(destination: string, pdus: Pdu[]): Promise<Record<string, { error?: string }>> {
+    const txnId = `${Date.now()}-${++this.#txn}`;
+    const response = await this.client.request(destination, "PUT", `${FEDERATION_V1}/send/${txnId}`, {
+      origin: this.serverName,
+      origin_server_ts: Date.now(),
+      pdus: pdus as unknown as JsonValue[],
+    });
+    if (response.status !== 200) throw new Error(`PUT /send/${txnId} to ${destination}: HTTP ${response.status} ${response.text.slice(0, 300)}`);
+    const results = (response.json as { pdus?: Record<string, { error?: string }> } | undefined)?.pdus;
+    return results ?? {};
+  }
+
+  /**
+   * Invites a user of another server (server-server API, "PUT /_matrix/federation/v2/invite"):
+   * the invitee's server countersigns the invite, which the peer then appends to the room.
+   */
+  async inviteRemoteUser(room: PeerRoom, options: { sender: string; userId: string; originServerTs?: number }): Promise<StoredEvent> {
+    const destination = options.userId.slice(options.userId.indexOf(":") + 1);
+    const invite = this.sign(
+      room.prototype({ type: "m.room.member", sender: options.sender, stateKey: options.userId, content: { membership: "invite" } }, options.originServerTs),
+      room.version,
+    );
+    const eventId = computeEventId(invite, room.version);
+    // The create event travels in full with the invite (MSC4311, spec v1.16 "Stripped state").
+    const create = room.stateEvent("m.room.create");
+    const response = await this.client.request(destination, "PUT", `${FEDERATION_V2}/invite/${encodeURIComponent(room.roomId)}/${encodeURIComponent(eventId)}`, {
+      room_version: room.version.id,
+      event: invite,
+      invite_room_state: create ? [create.pdu as unknown as JsonValue] : [],
+    });
+    const signed = (response.json as { event?: Pdu } | undefined)?.event;
+    if (response.status !== 200 || !signed) throw new Error(`invite of ${options.userId} via ${destination}: HTTP ${response.status} ${response.text.slice(0, 300)}`);
+    return room.append(signed);
+  }
+
   async sendPdus(room: PeerRoom, pdus: Pdu[]): Promise<void> {
     const destinations = [...room.joinedServers()].filter((server) => server !== this.serverName);
     const txnId = `${Date.now()}-${++this.#txn}`;
@@ -351,16 +390,52 @@ export class FederationPeer {
       }
       return matrixError(404, "M_NOT_FOUND", "unknown event");
     });
-    route("GET", /^\/_matrix\/federation\/v1\/state_ids\/([^/]+)$/, ({ params }) => {
+    // The state at an event is the state before it (server-server API, "GET /state_ids"); without
+    // event_id the peer answers with its current state.
+    const stateAt = (roomId: string, eventId: string | null): { room: PeerRoom; state: StoredEvent[] } | Reply => {
+      const room = this.rooms.get(roomId);
+      if (!room) return matrixError(404, "M_NOT_FOUND", "unknown room");
+      if (eventId === null) return { room, state: room.currentState() };
+      if (!room.event(eventId)) return matrixError(404, "M_NOT_FOUND", `the peer has no event ${eventId} in ${roomId}`);
+      const before = room.stateBefore(eventId);
+      if (!before) return matrixError(404, "M_NOT_FOUND", `the peer does not know the state at ${eventId}`);
+      return { room, state: [...before.values()].map((id) => room.event(id)).filter((e): e is StoredEvent => e !== undefined) };
+    };
+    route("GET", /^\/_matrix\/federation\/v1\/state_ids\/([^/]+)$/, ({ params, query }) => {
+      const found = stateAt(params[0] ?? "", query.get("event_id"));
+      if ("status" in found) return found;
+      const ids = found.state.map((s) => s.eventId);
+      return { status: 200, body: { pdu_ids: ids, auth_chain_ids: found.room.authChain(ids).map((s) => s.eventId) } };
+    });
+    route("GET", /^\/_matrix\/federation\/v1\/state\/([^/]+)$/, ({ params, query }) => {
+      const found = stateAt(params[0] ?? "", query.get("event_id"));
+      if ("status" in found) return found;
+      const chain = found.room.authChain(found.state.map((s) => s.eventId));
+      return { status: 200, body: { pdus: found.state.map((s) => s.pdu) as unknown as JsonValue[], auth_chain: chain.map((s) => s.pdu) as unknown as JsonValue[] } };
+    });
+    route("POST", /^\/_matrix\/federation\/v1\/get_missing_events\/([^/]+)$/, ({ params, body }) => {
       const room = this.rooms.get(params[0] ?? "");
       if (!room) return matrixError(404, "M_NOT_FOUND", "unknown room");
-      const state = room.currentState();
-      return {
-        status: 200,
-        body: { pdu_ids: state.map((s) => s.eventId), auth_chain_ids: room.authChain(state.map((s) => s.eventId)).map((s) => s.eventId) },
-      };
+      const request = isJsonObject(body) ? body : {};
+      const ids = (value: JsonValue | undefined): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
+      // Defaults from the server-server API: limit 10, min_depth 0.
+      const limit = typeof request["limit"] === "number" ? Math.min(request["limit"], 100) : 10;
+      const minDepth = typeof request["min_depth"] === "number" ? request["min_depth"] : 0;
+      const events = room.missingEvents(ids(request["earliest_events"]), ids(request["latest_events"]), limit, minDepth);
+      return { status: 200, body: { events: events.map((e) => e.pdu) as unknown as JsonValue[] } };
     });
-    route("POST", /^\/_matrix\/federation\/v1\/get_missing_events\/([^/]+)$/, () => ({ status: 200, body: { events: [] } }));
+    route("GET", /^\/_matrix\/federation\/v1\/backfill\/([^/]+)$/, ({ params, query }) => {
+      const room = this.rooms.get(params[0] ?? "");
+      if (!room) return matrixError(404, "M_NOT_FOUND", "unknown room");
+      const limit = Math.min(Number(query.get("limit") ?? "10") || 10, 100);
+      const events = room.backfill(query.getAll("v"), limit);
+      return { status: 200, body: { origin: this.serverName, origin_server_ts: Date.now(), pdus: events.map((e) => e.pdu) as unknown as JsonValue[] } };
+    });
+    route("GET", /^\/_matrix\/federation\/v1\/event_auth\/([^/]+)\/([^/]+)$/, ({ params }) => {
+      const room = this.rooms.get(params[0] ?? "");
+      if (!room?.event(params[1] ?? "")) return matrixError(404, "M_NOT_FOUND", "unknown room or event");
+      return { status: 200, body: { auth_chain: room.authChain([params[1] ?? ""]).map((e) => e.pdu) as unknown as JsonValue[] } };
+    });
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {

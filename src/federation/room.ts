@@ -6,6 +6,8 @@ import {
   roomVersion,
   stateMapKey,
   referencedEventIds,
+  resolveState,
+  type AuthCheckOptions,
   type JsonObject,
   type Pdu,
   type RoomEvent,
@@ -28,6 +30,16 @@ export interface NewEvent {
   stateKey?: string;
 }
 
+/**
+ * An event with explicit DAG edges (event IDs), for replaying a given graph: forks, merges and
+ * auth events chosen by the caller rather than by the room's current state.
+ */
+export interface DagEvent extends NewEvent {
+  prevEvents: string[];
+  authEvents: string[];
+  originServerTs: number;
+}
+
 function toRoomEvent(stored: StoredEvent): RoomEvent {
   return { ...(stored.pdu as unknown as RoomEvent), event_id: stored.eventId };
 }
@@ -43,6 +55,12 @@ export class PeerRoom {
   readonly events = new Map<string, StoredEvent>();
   readonly state = new Map<StateMapKey, string>();
   extremities: string[] = [];
+  /** Events the peer serves by ID (/event) but leaves out of /get_missing_events and /backfill. */
+  readonly withheld = new Set<string>();
+  /** Options for the auth checks the room makes (e.g. how restricted-join signatures count). */
+  authCheckOptions: AuthCheckOptions = {};
+  readonly #claimedStateBefore = new Map<string, Map<StateMapKey, string>>();
+  readonly #stateAfter = new Map<string, Map<StateMapKey, string>>();
 
   constructor(version: string | RoomVersion, roomId: string) {
     this.version = roomVersion(version);
@@ -138,6 +156,159 @@ export class PeerRoom {
       queue.push(...referencedEventIds(stored.pdu["auth_events"] as string[]));
     }
     return [...seen.values()];
+  }
+
+  /** An unsigned event with the given prev and auth events; depth is one more than its deepest parent. */
+  prototypeAt(event: DagEvent): JsonObject {
+    const isCreate = event.type === "m.room.create";
+    const depth = Math.max(0, ...event.prevEvents.map((id) => Number(this.events.get(id)?.pdu["depth"] ?? 0))) + 1;
+    return {
+      ...(isCreate && this.version.roomIdIsCreateEventHash ? {} : { room_id: this.roomId }),
+      type: event.type,
+      sender: event.sender,
+      content: event.content,
+      ...(event.stateKey !== undefined ? { state_key: event.stateKey } : {}),
+      origin_server_ts: event.originServerTs,
+      depth,
+      prev_events: [...event.prevEvents],
+      auth_events: [...event.authEvents],
+    };
+  }
+
+  /**
+   * Adds a signed event wherever its prev_events put it in the DAG, without checking it (it may
+   * fork the room); the current state becomes the resolution of the new forward extremities.
+   */
+  place(pdu: Pdu): StoredEvent {
+    const eventId = computeEventId(pdu, this.version);
+    const existing = this.events.get(eventId);
+    if (existing) return existing;
+    const stored = { eventId, pdu };
+    this.events.set(eventId, stored);
+    const prev = new Set(referencedEventIds(pdu["prev_events"] as string[]));
+    this.extremities = [...this.extremities.filter((id) => !prev.has(id)), eventId];
+    const current = this.resolvedStateAfter(this.extremities);
+    if (current) {
+      this.state.clear();
+      for (const [key, id] of current) this.state.set(key, id);
+    }
+    return stored;
+  }
+
+  /**
+   * Declares the state before an event instead of deriving it from its prev_events: the peer
+   * then answers /state_ids and /state at that event with it, as a server whose state was reset would.
+   */
+  claimStateBefore(eventId: string, state: ReadonlyMap<StateMapKey, string>): void {
+    if (this.#stateAfter.size > 0) this.#stateAfter.clear();
+    this.#claimedStateBefore.set(eventId, new Map(state));
+  }
+
+  /**
+   * The state before an event (rooms/v2 "State resolution": the resolution of the states after
+   * its prev_events), or undefined when an ancestor is unknown to the peer.
+   */
+  stateBefore(eventId: string): Map<StateMapKey, string> | undefined {
+    const claimed = this.#claimedStateBefore.get(eventId);
+    if (claimed) return new Map(claimed);
+    const stored = this.events.get(eventId);
+    if (!stored) return undefined;
+    const prevs = referencedEventIds(stored.pdu["prev_events"] as string[]);
+    if (prevs.length === 0) return new Map();
+    return this.resolvedStateAfter(prevs);
+  }
+
+  /** The state after an event: the state before it, plus the event if it passes the auth rules against that state. */
+  stateAfter(eventId: string): Map<StateMapKey, string> | undefined {
+    const memo = this.#stateAfter.get(eventId);
+    if (memo) return new Map(memo);
+    // Compute ancestors first, iteratively (parents before children), so deep rooms do not recurse.
+    const order: string[] = [];
+    const visited = new Set<string>();
+    const stack: [string, boolean][] = [[eventId, false]];
+    while (stack.length > 0) {
+      const [id, expanded] = stack.pop()!;
+      if (expanded) {
+        order.push(id);
+        continue;
+      }
+      if (visited.has(id) || this.#stateAfter.has(id)) continue;
+      visited.add(id);
+      const stored = this.events.get(id);
+      if (!stored) return undefined;
+      stack.push([id, true]);
+      if (this.#claimedStateBefore.has(id)) continue;
+      for (const prev of referencedEventIds(stored.pdu["prev_events"] as string[])) stack.push([prev, false]);
+    }
+    for (const id of order) {
+      const before = this.stateBefore(id);
+      if (!before) return undefined;
+      const stored = this.events.get(id)!;
+      const stateKey = stored.pdu["state_key"];
+      if (typeof stateKey === "string") {
+        const authState = new Map<StateMapKey, RoomEvent>();
+        for (const [key, stateId] of before) {
+          const event = this.events.get(stateId);
+          if (event) authState.set(key, toRoomEvent(event));
+        }
+        if (authCheck(toRoomEvent(stored), authState, this.version, this.authCheckOptions).allowed) before.set(stateMapKey(stored.pdu.type, stateKey), id);
+      }
+      this.#stateAfter.set(id, before);
+    }
+    const after = this.#stateAfter.get(eventId);
+    return after ? new Map(after) : undefined;
+  }
+
+  /** The resolution of the states after `eventIds` (one state when there is one event): the state before a child of them all. */
+  resolvedStateAfter(eventIds: string[]): Map<StateMapKey, string> | undefined {
+    const states: Map<StateMapKey, string>[] = [];
+    for (const id of eventIds) {
+      const state = this.stateAfter(id);
+      if (!state) return undefined;
+      states.push(state);
+    }
+    if (states.length === 1) return states[0];
+    const lookup = new Map<string, RoomEvent>();
+    for (const stored of this.events.values()) lookup.set(stored.eventId, toRoomEvent(stored));
+    return resolveState(states, lookup, this.version, { authCheck: this.authCheckOptions });
+  }
+
+  /**
+   * Events the asker is missing (server-server API, "GET /get_missing_events"): a breadth-first
+   * walk of prev_events from `latest`, stopping at `earliest`, withheld and unknown events.
+   */
+  missingEvents(earliest: Iterable<string>, latest: Iterable<string>, limit: number, minDepth = 0): StoredEvent[] {
+    const stop = new Set(earliest);
+    const seen = new Set<string>(latest);
+    const queue = [...seen].flatMap((id) => referencedEventIds(this.events.get(id)?.pdu["prev_events"] as string[]));
+    const found: StoredEvent[] = [];
+    while (queue.length > 0 && found.length < limit) {
+      const id = queue.shift()!;
+      if (seen.has(id) || stop.has(id) || this.withheld.has(id)) continue;
+      seen.add(id);
+      const stored = this.events.get(id);
+      if (!stored || Number(stored.pdu["depth"] ?? 0) < minDepth) continue;
+      found.push(stored);
+      queue.push(...referencedEventIds(stored.pdu["prev_events"] as string[]));
+    }
+    return found.sort((a, b) => Number(a.pdu["depth"] ?? 0) - Number(b.pdu["depth"] ?? 0));
+  }
+
+  /** Events for /backfill: `from` and its ancestors, breadth-first over prev_events, newest first. */
+  backfill(from: Iterable<string>, limit: number): StoredEvent[] {
+    const seen = new Set<string>();
+    const queue = [...from];
+    const found: StoredEvent[] = [];
+    while (queue.length > 0 && found.length < limit) {
+      const id = queue.shift()!;
+      if (seen.has(id) || this.withheld.has(id)) continue;
+      seen.add(id);
+      const stored = this.events.get(id);
+      if (!stored) continue;
+      found.push(stored);
+      queue.push(...referencedEventIds(stored.pdu["prev_events"] as string[]));
+    }
+    return found;
   }
 
   currentState(): StoredEvent[] {

@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { replayability, StateResReplay, mapFixtureIds } from "../../../src/federation/state-res-replay.ts";
+import { PeerRoom, type EventSigner } from "../../../src/federation/room.ts";
+import {
+  referencedEventIds,
+  resolveState,
+  signEvent,
+  signingKeyFromSeed,
+  splitStateMapKey,
+  type Pdu,
+  type RoomEvent,
+  type StateMapKey,
+} from "../../../src/protocol/index.ts";
+import { parseStateResFixture, stateAfter } from "../../../src/protocol/state-res/fixture.ts";
+
+// A replay must give the fixture's expected state under the reference resolver (rooms/v2.md,
+// rooms/v12.md) before it is worth sending to a homeserver: a mismatch there is the replay's bug.
+
+const directory = fileURLToPath(new URL("../../../fixtures/state-res/", import.meta.url));
+const files = readdirSync(directory).filter((name) => name.endsWith(".json")).sort();
+const load = (file: string) => parseStateResFixture(JSON.parse(readFileSync(directory + file, "utf8")), file);
+
+function signer(serverName: string): EventSigner {
+  const key = signingKeyFromSeed(randomBytes(32));
+  return (event, version) => signEvent(event, version, serverName, "ed25519:test", key) as unknown as Pdu;
+}
+
+const PEER = "localhost:8448";
+const RESIDENT = "resident.test";
+
+/** Replays a fixture offline: the homeserver's invite and join are built by a second signer. */
+function replayOffline(file: string) {
+  const fixture = load(file);
+  const replay = StateResReplay.start(fixture, { serverName: PEER, sign: signer(PEER) });
+  const room = replay.room;
+  const resident = `@resident:${RESIDENT}`;
+  const signResident = signer(RESIDENT);
+  room.append(signer(PEER)(room.prototype({ type: "m.room.member", sender: replay.creator, stateKey: resident, content: { membership: "invite" } }, replay.inviteTs), room.version));
+  const join = room.append(signResident(room.prototype({ type: "m.room.member", sender: resident, stateKey: resident, content: { membership: "join" } }), room.version));
+  const plan = replay.build(join.eventId);
+  return { fixture, replay, room, plan, join };
+}
+
+function lookupOf(room: PeerRoom): Map<string, RoomEvent> {
+  const map = new Map<string, RoomEvent>();
+  for (const stored of room.events.values()) map.set(stored.eventId, { ...(stored.pdu as unknown as RoomEvent), event_id: stored.eventId });
+  return map;
+}
+
+function named(replay: StateResReplay, state: ReadonlyMap<StateMapKey, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, id] of state ?? []) out[splitStateMapKey(key).join(" ")] = replay.nameOf(id) ?? id;
+  return out;
+}
+
+const replayable = files.filter((file) => replayability(load(file)).replayable);
+
+describe("state-resolution fixture replay", () => {
+  it("replays every fixture that asks for a resolved state, and only those", () => {
+    const skipped = files.filter((file) => !replayable.includes(file));
+    expect(skipped).toEqual(["auth-difference-chain.json", "auth-difference-different-sets.json", "auth-difference-simple.json", "lexicographical-ordering.json"]);
+    expect(replayable.length).toBe(18);
+  });
+
+  it("maps example.com users and rooms onto the peer, in values and keys", () => {
+    expect(mapFixtureIds({ users: { "@bob:example.com": 50 }, allow: [{ room_id: "!space:example.com" }], body: "mail@example.com" }, PEER)).toEqual({
+      users: { [`@bob:${PEER}`]: 50 },
+      allow: [{ room_id: `!space:${PEER}` }],
+      body: "mail@example.com",
+    });
+  });
+
+  it.each(replayable)("%s: the re-signed replay resolves to the expected state", (file) => {
+    const { fixture, replay, room, plan } = replayOffline(file);
+    const expected = replay.expectedState();
+    // What the peer serves as the state at the target, and an independent reference computation.
+    expect(named(replay, room.stateBefore(plan.target.eventId))).toEqual(named(replay, expected));
+    const lookup = lookupOf(room);
+    const version = replay.version.id;
+    if (fixture.question.kind === "state_at") {
+      expect(named(replay, stateAfter(plan.target.eventId, lookup, version, {}).state)).toEqual(named(replay, expected));
+    } else if (fixture.question.kind === "state_sets") {
+      const sets = fixture.question.stateSets.map((set) => replay.realState(set));
+      expect(named(replay, resolveState(sets, lookup, version))).toEqual(named(replay, expected));
+      // Each fork tip has exactly one of the fixture's state sets.
+      const tips = referencedEventIds(plan.target.pdu["prev_events"] as string[]);
+      expect(tips.map((tip) => named(replay, room.stateAfter(tip)))).toEqual(sets.map((set) => named(replay, set)));
+    }
+  });
+
+  it("reaches the reset state sets of MSC4297 only through claimed forks", () => {
+    for (const file of ["msc4297-problem-a-v11.json", "msc4297-problem-b-v12.json"]) {
+      const { plan } = replayOffline(file);
+      expect(plan.claimedForks.map((fork) => fork.stateSet)).toEqual([file.includes("problem-a") ? 1 : 0]);
+    }
+    expect(replayOffline("concurrent-kicks.json").plan.claimedForks).toEqual([]);
+  });
+
+  it("withholds the claimed parent from /get_missing_events but serves the state at it", () => {
+    const { room, plan, replay } = replayOffline("msc4297-problem-a-v12.json");
+    const [fork] = plan.claimedForks;
+    const naturalTips = referencedEventIds(plan.target.pdu["prev_events"] as string[]).filter((id) => id !== fork!.tip.eventId);
+    // A receiver holding the natural events asks for what lies between them and the merge.
+    const missing = room.missingEvents(naturalTips, [plan.target.eventId], 10);
+    expect(missing.map((e) => e.eventId)).toEqual([fork!.tip.eventId]);
+    const question = replay.fixture.question;
+    if (question.kind !== "state_sets") throw new Error("problem A asks to resolve state sets");
+    expect(room.stateBefore(fork!.hidden.eventId)).toEqual(replay.realState(question.stateSets[1]!));
+    expect(room.backfill([fork!.tip.eventId], 5).map((e) => e.eventId)).toEqual([fork!.tip.eventId]);
+  });
+
+  it("replays room version 2 fixtures in room version 10", () => {
+    const verdict = replayability(load("synapse-topic.json"));
+    expect(verdict).toMatchObject({ replayable: true, roomVersion: "10" });
+    expect(replayOffline("synapse-topic.json").room.version.id).toBe("10");
+  });
+});
