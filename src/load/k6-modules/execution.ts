@@ -38,12 +38,10 @@ export const instance = {
     return currentTestRun().metrics.iterations.sink.samples;
   },
   get vusActive(): number {
-    const sink = currentTestRun().metrics.vus.sink;
-    return sink.type === "gauge" ? sink.value : 0;
+    return currentTestRun().activeVus;
   },
   get vusInitialized(): number {
-    const sink = currentTestRun().metrics.vusMax.sink;
-    return sink.type === "gauge" ? sink.value : 0;
+    return currentTestRun().initializedVus;
   },
   get currentTestRunDuration(): number {
     const run = currentTestRun();

@@ -88,7 +88,6 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
   const createVu = async (): Promise<VirtualUser> => {
     const vu = await VirtualUser.load(run, scriptUrl, nextVuId++);
     run.initializedVus++;
-    run.registry.add(run.metrics.vusMax, run.initializedVus);
     return vu;
   };
   const vusByScenario = new Map<string, VirtualUser[]>();
