@@ -14,12 +14,19 @@ export interface EngineOutcome {
 }
 
 /** Runs a k6 script (given as source) with the node engine in its own process, as `gauntlet load` does. */
-export async function runScript(source: string, env: Record<string, string> = {}, trendStats?: string): Promise<EngineOutcome> {
+export async function runScript(
+  source: string,
+  env: Record<string, string> = {},
+  trendStats?: string,
+  modules: Record<string, string> = {},
+): Promise<EngineOutcome> {
   const directory = await mkdtemp(join(tmpdir(), "gauntlet-engine-test-"));
   try {
     const script = join(directory, "script.ts");
     const summaryFile = join(directory, "summary.json");
     await writeFile(script, source);
+    // Modules the script imports by relative path, e.g. { "counter.ts": "export let n = 0;" }.
+    for (const [name, text] of Object.entries(modules)) await writeFile(join(directory, name), text);
     const args = [ENGINE_MAIN, "run", "--quiet", "--no-summary", "--summary-export", summaryFile];
     for (const [key, value] of Object.entries(env)) args.push("-e", `${key}=${value}`);
     if (trendStats) args.push("--summary-trend-stats", trendStats);

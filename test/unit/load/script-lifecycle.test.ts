@@ -50,6 +50,32 @@ test("setup data reaches VUs through JSON, each VU has its own module state, tea
   expect(server.arrivals).toHaveLength(2);
 });
 
+test("module state of the script's own imports is per VU too; the k6 modules are shared", async () => {
+  const { exitCode, summary } = await runScript(
+    `
+    import { check } from "k6";
+    import { countIteration } from "./iteration-count.ts";
+    import { countIteration as sameModule } from "./iteration-count.ts";
+    export const options = { scenarios: { each: { executor: "per-vu-iterations", vus: 4, iterations: 5 } } };
+    export default async function () {
+      const seen = countIteration();
+      check(seen, {
+        "an imported module counts only this VU's iterations": (n) => n === __ITER + 1,
+        "one instance per VU, whatever the import": () => sameModule === countIteration,
+      });
+    }
+    `,
+    {},
+    undefined,
+    { "iteration-count.ts": "let iterations = 0;\nexport function countIteration(): number {\n  return ++iterations;\n}\n" },
+  );
+  expect(exitCode).toBe(0);
+  expect(summary.root_group.checks["an imported module counts only this VU's iterations"]).toMatchObject({ passes: 20, fails: 0 });
+  expect(summary.root_group.checks["one instance per VU, whatever the import"]).toMatchObject({ passes: 20, fails: 0 });
+  // Checks from all VUs land in one metric: k6/metrics and k6 are one instance for the process.
+  expect(stat(summary, "checks", "passes")).toBe(40);
+});
+
 test("an exception at the top level exits 107; execution.test.abort() exits 108", async () => {
   const broken = await runScript(`throw new Error("broken at load");\nexport default async function () {}`);
   expect(broken.exitCode).toBe(107);
