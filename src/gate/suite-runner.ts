@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startVitest } from "vitest/node";
+import { createVitest, type Vitest } from "vitest/node";
 import { ResultCollector, recordOf } from "../../reporters/collector.ts";
 import type { TestRecord } from "../../reporters/results.ts";
 import { UserError } from "../cli/user-error.ts";
@@ -62,6 +62,27 @@ export interface SuiteRunOutcome {
   cancelled: boolean;
 }
 
+/**
+ * A vitest instance for the suites that leaves SIGINT and SIGTERM to Gauntlet: vitest's own
+ * handlers exit the process at once, which would leave the environment running.
+ */
+async function createQuietVitest(extra: Record<string, unknown>, collector: ResultCollector): Promise<Vitest> {
+  const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+  const vitest = await createVitest("test", {
+    config: SUITES_CONFIG,
+    root: SUITES_ROOT,
+    watch: false,
+    run: true,
+    reporters: [collector],
+    passWithNoTests: true,
+    ...extra,
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    for (const listener of process.listeners(signal)) if (!before[signal].includes(listener)) process.off(signal, listener);
+  }
+  return vitest;
+}
+
 /** Runs suite files with vitest in this process (tests in forked workers) and collects one record per test. */
 export async function runSuites(options: SuiteRunOptions): Promise<SuiteRunOutcome> {
   const started = Date.now();
@@ -73,7 +94,7 @@ export async function runSuites(options: SuiteRunOptions): Promise<SuiteRunOutco
   }
   const exitCodeBefore = process.exitCode;
   let cancelled = false;
-  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  let vitest: Vitest | undefined;
   const onAbort = () => {
     cancelled = true;
     void vitest?.cancelCurrentRun("keyboard-input");
@@ -81,21 +102,12 @@ export async function runSuites(options: SuiteRunOptions): Promise<SuiteRunOutco
   try {
     if (options.files.length === 0) return { records: [], errors: [], durationMs: 0, cancelled: false };
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    vitest = await startVitest(
-      "test",
-      options.files.map((file) => join(SUITES_ROOT, file)),
-      {
-        config: SUITES_CONFIG,
-        root: SUITES_ROOT,
-        watch: false,
-        run: true,
-        reporters: [collector],
-        passWithNoTests: true,
-        ...(options.grep ? { testNamePattern: options.grep } : {}),
-        ...(options.shard ? { shard: options.shard } : {}),
-        ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
-      },
-    );
+    vitest = await createQuietVitest({
+      ...(options.grep ? { testNamePattern: options.grep } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
+      ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
+    }, collector);
+    if (!options.signal?.aborted) await vitest.start(options.files.map((file) => join(SUITES_ROOT, file)));
     if (options.signal?.aborted) onAbort();
     await vitest.close();
   } finally {
@@ -119,15 +131,8 @@ export async function collectSuites(files: string[]): Promise<{ records: TestRec
   const collector = new ResultCollector(SUITES_ROOT, () => {});
   const exitCodeBefore = process.exitCode;
   try {
-    const vitest = await startVitest("test", files.map((file) => join(SUITES_ROOT, file)), {
-      config: SUITES_CONFIG,
-      root: SUITES_ROOT,
-      watch: false,
-      run: true,
-      reporters: [collector],
-      passWithNoTests: true,
-      testNamePattern: "^\\b$",
-    });
+    const vitest = await createQuietVitest({ testNamePattern: "^\\b$" }, collector);
+    await vitest.start(files.map((file) => join(SUITES_ROOT, file)));
     await vitest.close();
   } finally {
     process.exitCode = exitCodeBefore;
