@@ -1,4 +1,5 @@
 import {
+  authCheck,
   authEventsFor,
   computeEventId,
   roomIdFromCreateEvent,
@@ -7,7 +8,9 @@ import {
   stateMapKey,
   type JsonObject,
   type JsonValue,
+  referencedEventIds,
   type Pdu,
+  type RoomEvent,
   type RoomVersion,
   type StateMapKey,
 } from "../protocol/index.ts";
@@ -254,6 +257,26 @@ export class StateResReplay {
   /** The fixture's expected state, as real event IDs (with the homeserver user's join). */
   expectedState(): Map<StateMapKey, string> {
     return this.realState(this.fixture.expected.state!);
+  }
+
+  /**
+   * Fixture events that fail the auth rules against their own auth_events, which every receiver
+   * checks (server-server API, "Checks performed on receipt of a PDU", step 4), with the failed rule.
+   */
+  eventsFailingOwnAuthEvents(): string[] {
+    const failures: string[] = [];
+    for (const event of this.fixture.events) {
+      const stored = this.room.event(this.ids.get(eventName(event.event_id)) ?? "");
+      if (!stored) continue;
+      const authEvents = referencedEventIds(stored.pdu["auth_events"] as string[]).map((id) => this.room.event(id)).filter((e): e is StoredEvent => e !== undefined);
+      const asRoomEvent = (s: StoredEvent): RoomEvent => ({ ...(s.pdu as unknown as RoomEvent), event_id: s.eventId });
+      // v12 events never cite the create event (rooms/v12 rule 3.2), yet the checks read it.
+      const create = this.room.event(this.ids.get(eventName(this.fixture.events[0]!.event_id))!);
+      const state = [...authEvents, ...(create && !authEvents.includes(create) ? [create] : [])].map(asRoomEvent);
+      const verdict = authCheck(asRoomEvent(stored), state, this.version, this.room.authCheckOptions);
+      if (!verdict.allowed) failures.push(`${eventName(event.event_id)}: rule ${verdict.rule} (${verdict.reason}) against auth_events [${referencedEventIds(event.auth_events).map(eventName).join(", ")}]`);
+    }
+    return failures;
   }
 
   /** A user joined in every given state set with the same event, to send the replay's own messages. */

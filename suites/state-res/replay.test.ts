@@ -21,7 +21,10 @@ const GET_MISSING_EVENTS = "POST /_matrix/federation/v1/get_missing_events/{room
 /** The server-server API caps a transaction at 50 PDUs. */
 const MAX_PDUS_PER_TRANSACTION = 50;
 
-const directory = fileURLToPath(new URL("../../fixtures/state-res/", import.meta.url));
+/** Fixtures of a homeserver's own can be replayed from another directory, in the same format. */
+const FIXTURES_VARIABLE = "GAUNTLET_STATE_RES_FIXTURES";
+const configured = process.env[FIXTURES_VARIABLE];
+const directory = configured ? `${configured.replace(/\/+$/, "")}/` : fileURLToPath(new URL("../../fixtures/state-res/", import.meta.url));
 const files = readdirSync(directory).filter((name) => name.endsWith(".json")).sort();
 const load = (file: string): StateResFixture => parseStateResFixture(JSON.parse(readFileSync(directory + file, "utf8")), file);
 
@@ -110,19 +113,24 @@ describe("state resolution over federation: fixtures/state-res replayed through 
       const reference = room.stateBefore(target);
       expect(reference && [...reference].every(([key, id]) => expected.get(key) === id) && reference.size === expected.size, "the replay reproduces the fixture's expected state").toBe(true);
 
+      // A receiver rejects an event that fails the auth rules against its own auth_events (server-server
+      // API, "Checks performed on receipt of a PDU", step 4): such a fixture cannot be replayed faithfully.
+      const invalid = replay.eventsFailingOwnAuthEvents();
+      expect(invalid, `fixture error in ${file}, not a homeserver failure: events not allowed by their own auth_events`).toEqual([]);
+
       const requestsBefore = peer.requests.length;
       await sendReplay(peer, hs.serverName, replay, plan);
-      if (plan.claimedForks.length > 0) {
-        // A fork whose state no event reaches is delivered as a pulled event whose parent's state the peer claims.
-        const asked = peer.requests.slice(requestsBefore).filter((r) => /\/(state_ids|state)\//.test(r.path) && r.status === 200);
-        expect(asked.length, "the homeserver fetched the state at the claimed fork's parent").toBeGreaterThanOrEqual(plan.claimedForks.length);
-      }
-
       // Inbound PDUs are processed after /send answers: wait until the target reaches the timeline.
       const landed = await resident.syncUntil(timelineHas(room.roomId, eventWithId(target)), { timeoutMs: 30_000 }).then(
         () => undefined,
         (error: Error) => error.message,
       );
+      if (plan.claimedForks.length > 0) {
+        // A fork whose state no event reaches is delivered as a pulled event whose parent's state the peer claims.
+        const asked = peer.requests.slice(requestsBefore).filter((r) => /\/(state_ids|state)\//.test(r.path) && r.status === 200);
+        const seen = peer.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path} -> ${r.status}`);
+        expect(asked.length, `the homeserver fetched the state at the claimed fork's parent; it asked the peer:\n${seen.join("\n")}`).toBeGreaterThanOrEqual(plan.claimedForks.length);
+      }
       const { state: actual, unknown } = await homeserverStateAt(peer, hs.serverName, replay, target, landed);
       const resident_ = replay.residentKey!;
       const keys = new Set([...expected.keys(), ...actual.keys()].filter((key) => key !== resident_));

@@ -112,6 +112,20 @@ describe("state-resolution fixture replay", () => {
     expect(room.backfill([fork!.tip.eventId], 5).map((e) => e.eventId)).toEqual([fork!.tip.eventId]);
   });
 
+  it("flags fixture events that their own auth_events do not allow", () => {
+    const fixture = load("concurrent-kicks.json");
+    // Without the power levels in its auth events, Bob (power 0 by default) may not kick.
+    const kick = fixture.events.find((event) => event.event_id === "$KC")!;
+    fixture.events[fixture.events.indexOf(kick)] = { ...kick, auth_events: kick.auth_events.filter((id) => id !== "$PL") };
+    const replay = StateResReplay.start(fixture, { serverName: PEER, sign: signer(PEER) });
+    const room = replay.room;
+    room.append(signer(PEER)(room.prototype({ type: "m.room.member", sender: replay.creator, stateKey: `@r:${RESIDENT}`, content: { membership: "invite" } }), room.version));
+    const join = room.append(signer(RESIDENT)(room.prototype({ type: "m.room.member", sender: `@r:${RESIDENT}`, stateKey: `@r:${RESIDENT}`, content: { membership: "join" } }), room.version));
+    replay.build(join.eventId);
+    expect(replay.eventsFailingOwnAuthEvents()).toEqual([expect.stringMatching(/^KC: rule /)]);
+    expect(replayOffline("concurrent-kicks.json").replay.eventsFailingOwnAuthEvents()).toEqual([]);
+  });
+
   it("replays room version 2 fixtures in room version 10", () => {
     const verdict = replayability(load("synapse-topic.json"));
     expect(verdict).toMatchObject({ replayable: true, roomVersion: "10" });
