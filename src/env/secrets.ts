@@ -10,10 +10,13 @@ export function homeserverSecrets(): HomeserverSecrets {
   return { registrationSharedSecret: randomSecret(), macaroonSecretKey: randomSecret(), formSecret: randomSecret() };
 }
 
-/** A fresh ed25519 signing key in the form Synapse's key file uses: version and unpadded base64 seed. */
+/**
+ * A fresh ed25519 signing key in the form Synapse's key file uses: version and unpadded base64
+ * seed. The version is hex: key IDs allow only [a-zA-Z0-9_] (appendices, "Signing key").
+ */
 export function newSigningKey(): { version: string; seedBase64: string } {
   return {
-    version: `a_${randomBytes(3).toString("base64url").slice(0, 4)}`,
+    version: `a_${randomBytes(3).toString("hex")}`,
     seedBase64: randomBytes(32).toString("base64").replace(/=+$/, ""),
   };
 }

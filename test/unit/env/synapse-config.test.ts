@@ -76,6 +76,11 @@ describe("Synapse test-mode configuration", () => {
     expect(Buffer.from(a.signingKey.seedBase64, "base64")).toHaveLength(32);
   });
 
+  test("signing key versions always fit the key ID grammar", () => {
+    // Key IDs are algorithm:version with a version of [a-zA-Z0-9_] only (appendices, "Signing key").
+    for (let i = 0; i < 500; i++) expect(newSigningKey().version).toMatch(/^[a-zA-Z0-9_]+$/);
+  });
+
   test("sets the default room version only when one is asked for", () => {
     expect(synapseConfig(spec())).not.toHaveProperty("default_room_version");
     expect(synapseConfig(spec({ roomVersion: "12" })).default_room_version).toBe("12");
