@@ -398,7 +398,8 @@ export class FederationPeer {
       if (eventId === null) return { room, state: room.currentState() };
       if (!room.event(eventId)) return matrixError(404, "M_NOT_FOUND", `the peer has no event ${eventId} in ${roomId}`);
       const before = room.stateBefore(eventId);
-      if (!before) return matrixError(404, "M_NOT_FOUND", `the peer does not know the state at ${eventId}`);
+      // Rooms joined elsewhere hold events without their ancestry: answer with the current state, as before.
+      if (!before) return { room, state: room.currentState() };
       return { room, state: [...before.values()].map((id) => room.event(id)).filter((e): e is StoredEvent => e !== undefined) };
     };
     route("GET", /^\/_matrix\/federation\/v1\/state_ids\/([^/]+)$/, ({ params, query }) => {
