@@ -7,14 +7,19 @@ import type { Argv, CommandModule } from "yargs";
 import type { EngineChoice } from "../../load/engines/select-engine.ts";
 import { K6UnavailableError, selectEngine } from "../../load/engines/select-engine.ts";
 import { K6_EXIT_CODE } from "../../load/exit-codes.ts";
+import { renderResources, runMeasured } from "../../load/measured-run.ts";
 import { parseDuration } from "../../load/options/duration.ts";
+import { Environment, startEnvironment } from "../../env/environment.ts";
+import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
+import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 import { UserError } from "../user-error.ts";
 
 const SCENARIOS_DIRECTORY = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 
-interface LoadArgs {
+interface LoadArgs extends EnvironmentArgs {
   scenario: string;
   url?: string;
+  run?: string;
   rate?: number;
   vus?: number;
   duration?: string;
@@ -24,7 +29,7 @@ interface LoadArgs {
 }
 
 /** A scenario by name (`delivery-latency`) from scenarios/, or any k6 script by path. */
-function resolveScenario(name: string): string {
+export function resolveScenario(name: string): string {
   if (name.endsWith(".ts") || name.endsWith(".js")) {
     const path = resolve(name);
     if (!existsSync(path)) throw new UserError(`script ${path} does not exist`);
@@ -37,7 +42,7 @@ function resolveScenario(name: string): string {
 }
 
 /** The script's __ENV: Gauntlet's parameters first, then every --env KEY=VALUE. */
-function scenarioEnv(args: LoadArgs, baseUrl: string): Record<string, string> {
+export function scenarioEnv(args: Pick<LoadArgs, "rate" | "vus" | "duration" | "env">, baseUrl: string): Record<string, string> {
   const env: Record<string, string> = { GAUNTLET_BASE_URL: baseUrl };
   if (args.rate !== undefined) env.GAUNTLET_RATE = String(args.rate);
   if (args.vus !== undefined) env.GAUNTLET_VUS = String(args.vus);
@@ -57,13 +62,7 @@ function scenarioEnv(args: LoadArgs, baseUrl: string): Record<string, string> {
   return env;
 }
 
-function checkBaseUrl(url: string | undefined): string {
-  if (!url) {
-    throw new UserError(
-      "gauntlet load needs a homeserver: pass --url with its client-server base URL, e.g. --url http://127.0.0.1:8008 " +
-        "(the base URL `gauntlet env up` prints)",
-    );
-  }
+function checkBaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
@@ -82,13 +81,23 @@ const outcomes: Record<number, string> = {
   [K6_EXIT_CODE.setupTimeout]: "setup() timed out",
 };
 
+/** An environment started by `gauntlet env up`, named by --run. */
+function loadRun(runId: string): Environment {
+  try {
+    return Environment.load(runId);
+  } catch (error) {
+    throw new UserError(`--run ${runId}: ${(error as Error).message}`);
+  }
+}
+
 export const loadCommand: CommandModule<object, LoadArgs> = {
   command: "load <scenario>",
-  describe: "Run a k6 load scenario against a homeserver and print its summary",
+  describe: "Run a k6 load scenario against a fresh environment (or --url / --run) and print its summary and resource use",
   builder: (yargs: Argv) =>
-    yargs
+    withEnvironmentOptions(yargs)
       .positional("scenario", { type: "string", demandOption: true, describe: "a scenario in scenarios/ (e.g. delivery-latency) or a k6 script path" })
-      .option("url", { type: "string", describe: "client-server base URL of the homeserver under load" })
+      .option("url", { type: "string", describe: "client-server base URL of an existing homeserver (no environment is started)" })
+      .option("run", { type: "string", describe: "an environment started by `gauntlet env up`: load its hs1 and sample its containers" })
       .option("rate", { type: "number", describe: "arrival rate per second (open-model scenarios)" })
       .option("vus", { type: "number", describe: "virtual users (closed-model scenarios)" })
       .option("duration", { type: "string", describe: 'how long the measured part runs, e.g. "30s", "2m"' })
@@ -98,23 +107,50 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .conflicts("rate", "vus") as unknown as Argv<LoadArgs>,
   handler: async (args) => {
     const scriptPath = resolveScenario(args.scenario);
-    const baseUrl = checkBaseUrl(args.url);
-    const env = scenarioEnv(args, baseUrl);
+    scenarioEnv(args, "http://127.0.0.1");
+    const existing = args.run ? loadRun(args.run) : undefined;
     const { engine, notice } = await selectEngine(args.engine).catch((error: unknown) => {
       throw error instanceof K6UnavailableError ? new UserError(error.message) : error;
     });
     if (notice) process.stderr.write(`${notice}\n`);
-    process.stderr.write(`load: ${args.scenario} against ${baseUrl} with ${engine.description}\n`);
+    const progress = stderrProgress();
+    const startsEnvironment = !args.url && !existing;
+    const controller = new AbortController();
+    // Only a run that starts its own environment takes over Ctrl-C: it must tear that environment down.
+    const signals = startsEnvironment ? abortOnSignals(controller) : undefined;
+    let started: Environment | undefined;
     const scratch = args["summary-export"] ? undefined : await mkdtemp(join(tmpdir(), "gauntlet-load-"));
     const summaryExportPath = args["summary-export"] ? resolve(args["summary-export"]) : join(scratch!, "summary.json");
     try {
-      const result = await engine.run({ scriptPath, env, summaryExportPath });
-      const outcome = outcomes[result.exitCode] ?? `exit code ${result.exitCode}`;
-      const written = args["summary-export"] && result.summary ? `; summary in ${summaryExportPath}` : "";
-      process.stderr.write(`load: ${args.scenario} ${outcome}${written}\n`);
-      process.exitCode = result.exitCode;
+      if (startsEnvironment) {
+        started = await startEnvironment({ ...environmentOptionsFrom(args), signal: controller.signal, progress });
+      }
+      const environment = started ?? existing;
+      const baseUrl = args.url ? checkBaseUrl(args.url) : environment!.homeserver("hs1").baseUrl;
+      const env = scenarioEnv(args, baseUrl);
+      progress(`load: ${args.scenario} against ${baseUrl} with ${engine.description}`);
+      const run = await runMeasured({ engine, scriptPath, env, summaryExportPath, ...(environment ? { environment: environment.state } : {}) });
+      const outcome = outcomes[run.result.exitCode] ?? `exit code ${run.result.exitCode}`;
+      if (run.resources || run.databaseBytes) process.stdout.write(`\n${renderResources(run)}\n`);
+      for (const problem of run.problems) progress(`load: ${problem}`);
+      const written = args["summary-export"] && run.result.summary ? `; summary in ${summaryExportPath}` : "";
+      progress(`load: ${args.scenario} ${outcome}${written}`);
+      const interrupted = signals?.signalled();
+      process.exitCode = interrupted ? exitCodeFor(interrupted) : run.result.exitCode;
+    } catch (error) {
+      const interrupted = signals?.signalled();
+      if (interrupted) {
+        process.exitCode = exitCodeFor(interrupted);
+        return;
+      }
+      throw error;
     } finally {
+      signals?.dispose();
       if (scratch) await rm(scratch, { recursive: true, force: true });
+      if (started) {
+        progress(`load: tearing down run ${started.runId}`);
+        await started.stop().catch((error: Error) => process.stderr.write(`gauntlet: teardown of ${started?.runId} failed: ${error.message}\n`));
+      }
     }
   },
 };

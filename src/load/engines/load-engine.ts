@@ -7,6 +7,10 @@ export interface LoadRunRequest {
   readonly env: Readonly<Record<string, string>>;
   /** Where the summary export goes; both engines write the same shape. */
   readonly summaryExportPath: string;
+  /** Trend statistics in the export instead of k6's default (avg, min, med, max, p(90), p(95)). */
+  readonly summaryTrendStats?: readonly string[];
+  /** No progress and no end-of-test summary on the terminal: the caller reports instead. */
+  readonly quiet?: boolean;
 }
 
 export interface LoadRunResult {
@@ -27,6 +31,8 @@ export interface LoadEngine {
 /** k6's own command-line arguments for a request; the node engine's entry takes the same. */
 export function k6RunArguments(request: LoadRunRequest, scriptPath = request.scriptPath, summaryPath = request.summaryExportPath): string[] {
   const args = ["run", "--summary-export", summaryPath];
+  if (request.summaryTrendStats) args.push("--summary-trend-stats", request.summaryTrendStats.join(","));
+  if (request.quiet) args.push("--quiet", "--no-summary");
   for (const [key, value] of Object.entries(request.env)) args.push("-e", `${key}=${value}`);
   args.push(scriptPath);
   return args;

@@ -19,10 +19,10 @@ async function gauntlet(...args: string[]): Promise<{ code: number; stderr: stri
   }
 }
 
-test("without --url, gauntlet load says to pass the homeserver's base URL", async () => {
-  const { code, stderr } = await gauntlet("load", "send-throughput");
+test("--run naming no environment is refused before anything starts", async () => {
+  const { code, stderr } = await gauntlet("load", "send-throughput", "--run", "0000-nosuchrun");
   expect(code).toBe(1);
-  expect(stderr).toContain("pass --url");
+  expect(stderr).toContain("--run 0000-nosuchrun: no run 0000-nosuchrun");
   expect(stderr).not.toMatch(/\n\s+at /);
 });
 
