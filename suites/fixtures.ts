@@ -54,7 +54,10 @@ export const test = base.extend<{
         const recent = log.recent(3);
         const last = recent.at(-1);
         if (!error || !last || error.message.includes("\n→ ")) return;
-        error.message = redactText(`${error.message}\n\nlast requests of this test:\n${recent.map(describeExchange).join("\n")}\n\nhint: ${hintFor(last)}`);
+        // A hint about the last response only helps when that response itself went wrong.
+        const answered = !last.error && (last.status ?? 0) >= 200 && (last.status ?? 0) < 300;
+        const hint = answered ? "" : `\n\nhint: ${hintFor(last)}`;
+        error.message = redactText(`${error.message}\n\nlast requests of this test:\n${recent.map(describeExchange).join("\n")}${hint}`);
       });
       await use(log);
     },
