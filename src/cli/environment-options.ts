@@ -15,6 +15,12 @@ export function withEnvironmentOptions<T>(yargs: Argv<T>) {
       default: "auto",
       describe: "where default images come from: auto = local, then registry pull, then a Debian build",
     })
+    .option("registry", {
+      type: "string",
+      default: process.env.GAUNTLET_REGISTRY,
+      defaultDescription: "$GAUNTLET_REGISTRY, else Docker Hub",
+      describe: "registry (host[:port]) to pull matrixdotorg/synapse and postgres from",
+    })
     .option("network", { type: "string", choices: ["host", "bridge"] as const, default: defaultNetworkMode(), describe: "container networking" })
     .option("room-version", { type: "string", describe: "default room version of the homeservers" })
     .option("health-timeout", { type: "number", default: 180, describe: "seconds a homeserver may take to become healthy" });
@@ -26,6 +32,7 @@ export interface EnvironmentArgs {
   servers: number;
   image?: string;
   imageSource: string;
+  registry?: string;
   network: string;
   roomVersion?: string;
   healthTimeout: number;
@@ -38,6 +45,7 @@ export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOption
     servers: argv.servers === 2 ? 2 : 1,
     ...(argv.image ? { image: argv.image } : {}),
     imageSource: argv.imageSource as "auto" | "registry" | "debian",
+    ...(argv.registry ? { registry: argv.registry } : {}),
     network: argv.network as "host" | "bridge",
     ...(argv.roomVersion ? { roomVersion: argv.roomVersion } : {}),
     healthTimeoutMs: argv.healthTimeout * 1000,

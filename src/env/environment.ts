@@ -4,7 +4,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { containerLogs, containerState, startContainer, type NetworkMode } from "./container.ts";
 import { createDatabase, startPostgres, waitForPostgres, type PostgresServer } from "./database.ts";
 import { connectEngine } from "./engine.ts";
-import { POSTGRES_REGISTRY_IMAGE, resolveImage, type ImageSource, type ResolvedImage } from "./images.ts";
+import { POSTGRES_REGISTRY_IMAGE, fromRegistry, resolveImage, type ImageSource, type ResolvedImage } from "./images.ts";
 import { LABEL_RUN } from "./labels.ts";
 import { allocateFreePort } from "./ports.ts";
 import { getProfile } from "./profiles/index.ts";
@@ -20,6 +20,8 @@ export interface EnvironmentOptions {
   servers?: 1 | 2;
   image?: string;
   imageSource?: ImageSource;
+  /** Registry to pull the default images from instead of Docker Hub (host[:port][/prefix]). */
+  registry?: string;
   network?: NetworkMode;
   roomVersion?: string;
   /** Aborting tears down whatever was started and rejects with the abort reason. */
@@ -201,7 +203,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     signal?.throwIfAborted();
     const homeserverImage = await resolveImage(docker, "homeserver", {
       given: options.image,
-      registryImage: profile.registryImage(),
+      registryImage: fromRegistry(profile.registryImage(), options.registry),
       source: options.imageSource,
       progress: step,
     });
@@ -210,7 +212,11 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       postgresImage =
         homeserverImage.origin === "debian"
           ? homeserverImage // the Debian-built image carries PostgreSQL too
-          : await resolveImage(docker, "postgres", { registryImage: POSTGRES_REGISTRY_IMAGE, source: options.imageSource, progress: step });
+          : await resolveImage(docker, "postgres", {
+              registryImage: fromRegistry(POSTGRES_REGISTRY_IMAGE, options.registry),
+              source: options.imageSource,
+              progress: step,
+            });
     }
     signal?.throwIfAborted();
 

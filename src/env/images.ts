@@ -13,6 +13,16 @@ export interface ResolvedImage {
 
 export const POSTGRES_REGISTRY_IMAGE = "postgres:18";
 
+/**
+ * A Docker Hub image name as served by another registry (a mirror, a pull-through cache, an
+ * internal registry): `postgres:18` becomes `REGISTRY/library/postgres:18`.
+ */
+export function fromRegistry(image: string, registry: string | undefined): string {
+  if (!registry) return image;
+  const path = image.includes("/") ? image : `library/${image}`;
+  return `${registry.replace(/\/+$/, "")}/${path}`;
+}
+
 async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
@@ -107,7 +117,9 @@ export async function listCachedImages(docker: Dockerode, registryImages: string
   for (const image of all) {
     for (const tag of image.RepoTags ?? []) {
       const debian = tag.startsWith(`${DEBIAN_IMAGE_REPO}:`) || image.Labels?.[LABEL_IMAGE_SOURCE] === "debian";
-      if (!debian && !registryImages.includes(tag)) continue;
+      // Also the same images from a mirror: REGISTRY/matrixdotorg/synapse, REGISTRY/library/postgres.
+      const fromAnyRegistry = registryImages.some((name) => tag === name || tag.endsWith(`/${fromRegistry(name, "x").slice(2)}`));
+      if (!debian && !fromAnyRegistry) continue;
       found.push({
         name: tag,
         id: image.Id.replace(/^sha256:/, "").slice(0, 12),

@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
 import { connectEngine, EngineUnavailableError } from "../../env/engine.ts";
-import { listCachedImages, POSTGRES_REGISTRY_IMAGE, resolveImage, type ImageSource } from "../../env/images.ts";
+import { fromRegistry, listCachedImages, POSTGRES_REGISTRY_IMAGE, resolveImage, type ImageSource } from "../../env/images.ts";
 import { getProfile, profileNames } from "../../env/profiles/index.ts";
 import { stderrProgress } from "../progress.ts";
 import { UserError } from "../user-error.ts";
@@ -14,21 +14,22 @@ async function docker() {
   }
 }
 
-const build: CommandModule<object, { hs: string; source: string }> = {
+const build: CommandModule<object, { hs: string; source: string; registry?: string }> = {
   command: "build",
   describe: "make the images a run needs available ahead of time (pull, or build from Debian packages)",
   builder: (yargs) =>
     yargs
       .option("hs", { type: "string", choices: profileNames(), default: "synapse" })
-      .option("source", { type: "string", choices: ["auto", "registry", "debian"], default: "auto" }),
+      .option("source", { type: "string", choices: ["auto", "registry", "debian"], default: "auto" })
+      .option("registry", { type: "string", default: process.env.GAUNTLET_REGISTRY, describe: "registry to pull from instead of Docker Hub" }),
   handler: async (argv) => {
     const engine = await docker();
     const progress = stderrProgress();
     const source = argv.source as ImageSource;
-    const homeserver = await resolveImage(engine, "homeserver", { registryImage: getProfile(argv.hs).registryImage(), source, progress });
+    const homeserver = await resolveImage(engine, "homeserver", { registryImage: fromRegistry(getProfile(argv.hs).registryImage(), argv.registry), source, progress });
     process.stdout.write(`homeserver: ${homeserver.name} (${homeserver.origin})\n`);
     if (homeserver.origin !== "debian") {
-      const postgres = await resolveImage(engine, "postgres", { registryImage: POSTGRES_REGISTRY_IMAGE, source, progress });
+      const postgres = await resolveImage(engine, "postgres", { registryImage: fromRegistry(POSTGRES_REGISTRY_IMAGE, argv.registry), source, progress });
       process.stdout.write(`postgres:   ${postgres.name} (${postgres.origin})\n`);
     } else {
       process.stdout.write(`postgres:   ${homeserver.name} (debian; the same image carries PostgreSQL)\n`);
