@@ -1,0 +1,159 @@
+import { readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { renderBenchReport } from "../../../reporters/bench/report-html.ts";
+import { BENCH_SCENARIOS, benchScenario, DEFAULT_BENCH_SCENARIOS } from "../../bench/bench-scenarios.ts";
+import { renderRatioTable } from "../../bench/ratio-table.ts";
+import { parseBenchResults, type BenchResults } from "../../bench/results.ts";
+import { runBench } from "../../bench/run-bench.ts";
+import { defaultNetworkMode } from "../../env/environment.ts";
+import { profileNames } from "../../env/profiles/index.ts";
+import type { EngineChoice } from "../../load/engines/select-engine.ts";
+import { K6UnavailableError, selectEngine } from "../../load/engines/select-engine.ts";
+import { parseDuration } from "../../load/options/duration.ts";
+import { environmentOptionsFrom } from "../environment-options.ts";
+import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
+import { UserError } from "../user-error.ts";
+import { resolveScenario } from "./load.ts";
+
+interface BenchArgs {
+  db: string;
+  scenarios: string;
+  repeat: number;
+  duration: string;
+  rate?: number;
+  seed: number;
+  out?: string;
+  engine: EngineChoice;
+  "sample-interval": number;
+  "from-results"?: string;
+  hs: string;
+  image?: string;
+  imageSource: string;
+  network: string;
+  healthTimeout: number;
+}
+
+const DATABASES = ["sqlite", "postgres"] as const;
+
+function listOption(name: string, value: string): string[] {
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UserError(`--${name} is empty; give a comma-separated list`);
+  if (new Set(items).size !== items.length) throw new UserError(`--${name} ${value} names something twice`);
+  return items;
+}
+
+function gauntletVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
+// 2025-01-31T12:04:05Z → 2025-01-31T12-04-05Z: a directory name without colons.
+function timestamp(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, "Z").replaceAll(":", "-");
+}
+
+async function writeReport(results: BenchResults, outDir: string): Promise<string> {
+  const path = join(outDir, "report.html");
+  await writeFile(path, renderBenchReport(results));
+  return path;
+}
+
+export const benchCommand: CommandModule<object, BenchArgs> = {
+  command: "bench",
+  describe: "Run load scenarios on fresh SQLite and PostgreSQL environments, repeated, and compare them (results.json, report.html)",
+  builder: (yargs: Argv) =>
+    yargs
+      .option("db", { type: "string", default: "sqlite,postgres", describe: "databases to compare, comma-separated (sqlite, postgres)" })
+      .option("scenarios", {
+        type: "string",
+        default: DEFAULT_BENCH_SCENARIOS.join(","),
+        describe: `scenarios, comma-separated (${BENCH_SCENARIOS.map((s) => s.name).join(", ")})`,
+      })
+      .option("repeat", { type: "number", default: 3, describe: "runs per scenario and database, each on a fresh environment" })
+      .option("duration", { type: "string", default: "20s", describe: "measured duration of timed scenarios, e.g. 20s, 1m" })
+      .option("rate", { type: "number", describe: "arrival rate per second for every open-model scenario (default: each scenario's bench rate)" })
+      .option("seed", { type: "number", default: 1, describe: "GAUNTLET_SEED for every run: the same workload on every database" })
+      .option("out", { type: "string", describe: "output directory (default ./gauntlet-bench/<timestamp>/)" })
+      .option("engine", { choices: ["auto", "k6", "node"] as const, default: "auto" as EngineChoice, describe: "k6 (binary or grafana/k6 image) or the embedded node engine" })
+      .option("sample-interval", { type: "number", default: 1000, describe: "milliseconds between container CPU/memory samples" })
+      .option("from-results", { type: "string", describe: "write report.html and the table from an existing results.json instead of running" })
+      .option("hs", { type: "string", choices: profileNames(), default: "synapse", describe: "homeserver implementation" })
+      .option("image", { type: "string", describe: "homeserver image to run instead of the default" })
+      .option("image-source", { type: "string", choices: ["auto", "registry", "debian"] as const, default: "auto", describe: "where default images come from" })
+      .option("network", { type: "string", choices: ["host", "bridge"] as const, default: defaultNetworkMode(), describe: "container networking" })
+      .option("health-timeout", { type: "number", default: 180, describe: "seconds a homeserver may take to become healthy" }) as unknown as Argv<BenchArgs>,
+  handler: async (args) => {
+    if (args["from-results"]) {
+      const file = resolve(args["from-results"]);
+      let results: BenchResults;
+      try {
+        results = parseBenchResults(JSON.parse(await readFile(file, "utf8")));
+      } catch (error) {
+        throw new UserError(`--from-results ${file}: ${(error as Error).message}`);
+      }
+      const outDir = args.out ? resolve(args.out) : dirname(file);
+      await mkdir(outDir, { recursive: true });
+      const report = await writeReport(results, outDir);
+      process.stdout.write(`${renderRatioTable(results)}\n\nreport: ${report}\n`);
+      return;
+    }
+    const databases = listOption("db", args.db).map((db) => {
+      if (!(DATABASES as readonly string[]).includes(db)) throw new UserError(`--db ${db}: expected sqlite or postgres`);
+      return db as (typeof DATABASES)[number];
+    });
+    const scenarios = listOption("scenarios", args.scenarios).map((name) => {
+      const scenario = benchScenario(name);
+      if (!scenario) throw new UserError(`--scenarios: no bench scenario "${name}"; the bench scenarios are ${BENCH_SCENARIOS.map((s) => s.name).join(", ")}`);
+      return { scenario, scriptPath: resolveScenario(name) };
+    });
+    if (!Number.isInteger(args.repeat) || args.repeat < 1) throw new UserError(`--repeat ${args.repeat}: expected a whole number of at least 1`);
+    if (args.rate !== undefined && !(args.rate > 0)) throw new UserError(`--rate ${args.rate}: expected a positive number of arrivals per second`);
+    if (!(args["sample-interval"] >= 100)) throw new UserError(`--sample-interval ${args["sample-interval"]}: expected at least 100 ms`);
+    try {
+      if (parseDuration(args.duration) < 1000) throw new Error("a bench run needs at least 1s");
+    } catch (error) {
+      throw new UserError(`--duration ${args.duration}: ${(error as Error).message}`);
+    }
+    const { engine, notice } = await selectEngine(args.engine).catch((error: unknown) => {
+      throw error instanceof K6UnavailableError ? new UserError(error.message) : error;
+    });
+    const progress = stderrProgress();
+    if (notice) progress(notice);
+    const outDir = resolve(args.out ?? join("gauntlet-bench", timestamp()));
+    await mkdir(outDir, { recursive: true });
+    const { database: _database, ...environment } = environmentOptionsFrom({ ...args, db: "sqlite", servers: 1 });
+    progress(
+      `bench: ${scenarios.map((s) => s.scenario.name).join(", ")} on ${databases.join(", ")}, ${args.repeat} repeat(s), ` +
+        `${args.duration} each, seed ${args.seed}, ${engine.description}; writing to ${outDir}`,
+    );
+    const controller = new AbortController();
+    const signals = abortOnSignals(controller);
+    try {
+      const results = await runBench({
+        databases,
+        scenarios,
+        repeat: args.repeat,
+        duration: args.duration,
+        ...(args.rate !== undefined ? { rate: args.rate } : {}),
+        seed: args.seed,
+        outDir,
+        engine,
+        environment,
+        sampleIntervalMs: args["sample-interval"],
+        signal: controller.signal,
+        progress,
+        gauntletVersion: gauntletVersion(),
+      });
+      const report = await writeReport(results, outDir);
+      process.stdout.write(`${renderRatioTable(results)}\n\nresults: ${join(outDir, "results.json")}\nreport:  ${report}\n`);
+      const failed = results.runs.filter((run) => run.problems.length > 0 || !Object.keys(run.metrics).length);
+      if (failed.length) progress(`bench: ${failed.length} run(s) had problems; see "problems" in results.json`);
+      const interrupted = signals.signalled();
+      process.exitCode = interrupted ? exitCodeFor(interrupted) : failed.length ? 1 : 0;
+    } finally {
+      signals.dispose();
+    }
+  },
+};
