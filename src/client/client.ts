@@ -67,6 +67,29 @@ export interface SyncParams {
 
 export type Direction = "b" | "f";
 
+export interface RawCallOptions {
+  path?: Record<string, string>;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** A request body sent as is, with its media type. */
+  body?: Uint8Array;
+  contentType?: string;
+  auth?: boolean;
+  timeoutMs?: number;
+}
+
+/** A response whose body may be anything (media); error bodies are still checked as standard errors. */
+export interface RawResponse {
+  status: number;
+  ok: boolean;
+  contentType: string;
+  contentDisposition: string | undefined;
+  bytes: Buffer;
+  /** The body as JSON when the server said it was JSON. */
+  json: unknown;
+  endpoint: string;
+  exchange: Exchange;
+}
+
 let txnCounter = 0;
 const txnPrefix = randomBytes(4).toString("hex");
 
@@ -172,6 +195,73 @@ export class MatrixClient {
       throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, ${what} violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
     }
     return { status, body: body as z.infer<S>, ok, endpoint: exchange.endpoint, exchange };
+  }
+
+  /**
+   * A request whose success body is not JSON (media download, thumbnail) or whose request body is
+   * bytes (media upload): the content repository (client-server-api/#content-repository).
+   */
+  async raw(ep: Endpoint, options: RawCallOptions = {}): Promise<RawResponse> {
+    let path = fillTemplate(ep.template, options.path ?? {});
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, String(value));
+    if ([...query.keys()].length > 0) path += `?${query.toString()}`;
+    const headers: Record<string, string> = {};
+    if ((options.auth ?? true) && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+    if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/octet-stream";
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const startedAt = Date.now();
+    const exchange: Exchange = { method: ep.method, path, endpoint: endpointName(ep), startedAt, durationMs: 0 };
+    if (options.body !== undefined) exchange.requestBody = `<${options.body.byteLength} bytes of ${headers["content-type"]}>`;
+    this.log.add(exchange);
+    let bytes: Buffer;
+    let contentType = "";
+    let contentDisposition: string | undefined;
+    try {
+      const response = await undiciRequest(`${this.baseUrl}${path}`, {
+        method: ep.method,
+        headers,
+        ...(options.body !== undefined ? { body: options.body } : {}),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#closing.signal]),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      exchange.status = response.statusCode;
+      contentType = String(response.headers["content-type"] ?? "");
+      const disposition = response.headers["content-disposition"];
+      if (disposition !== undefined) contentDisposition = String(disposition);
+      exchange.contentType = contentType;
+      const body = await response.body.arrayBuffer();
+      bytes = Buffer.from(body.byteLength > MAX_BODY_BYTES ? body.slice(0, MAX_BODY_BYTES) : body);
+    } catch (error) {
+      exchange.durationMs = Date.now() - startedAt;
+      exchange.error = this.#closing.signal.aborted ? "aborted: client closed" : (error as Error).message;
+      throw new HomeserverUnreachableError(`${exchange.endpoint}: no answer from ${this.baseUrl}`, exchange, this.log.recent(3));
+    }
+    exchange.durationMs = Date.now() - startedAt;
+    recordTiming(exchange.endpoint, exchange.durationMs, exchange.status);
+    const status = exchange.status ?? 0;
+    const ok = status >= 200 && status < 300;
+    let json: unknown;
+    if (/json/i.test(contentType)) {
+      try {
+        json = JSON.parse(bytes.toString("utf8"));
+      } catch {
+        throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status} says application/json but the body is not JSON`, exchange, this.log.recent(3));
+      }
+      exchange.responseBody = json;
+    } else {
+      exchange.responseText = `<${bytes.byteLength} bytes of ${contentType || "unknown type"}>`;
+    }
+    if (!ok) {
+      // Errors are JSON even on binary endpoints: client-server-api/#standard-error-response.
+      const problems = checkSchema(status === 401 && ep.unauthorizedSchema ? ep.unauthorizedSchema : matrixError, json);
+      if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, the error body violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
+    } else if (json !== undefined) {
+      const problems = checkSchema(ep.schema, json);
+      if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, the success body violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
+    }
+    return { status, ok, contentType, contentDisposition, bytes, json, endpoint: exchange.endpoint, exchange };
   }
 
   /** The body of a response that must have `status`, else a failure naming the request and response. */

@@ -37,3 +37,11 @@ export function expectShape(value: unknown, shape: z.ZodType, what: string, resp
   const problems = checkSchema(shape, value);
   if (problems.length > 0) throw new MatrixAssertionError(`${what} does not have the expected shape:\n${describeProblems(problems)}`, response?.exchange);
 }
+
+/** A binary endpoint's error: the standard error JSON with this status and errcode. */
+export function expectRawMatrixError(response: { status: number; json: unknown; endpoint: string; exchange: MatrixResponse<unknown>["exchange"] }, status: number, errcode: string): void {
+  const actualCode = (response.json as { errcode?: unknown } | undefined)?.errcode;
+  if (response.status !== status || actualCode !== errcode) {
+    throw new UnexpectedResponseError(`${response.endpoint}: expected HTTP ${status} ${errcode}, got HTTP ${response.status} ${typeof actualCode === "string" ? actualCode : "without an errcode"}`, response.exchange);
+  }
+}

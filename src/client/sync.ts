@@ -135,3 +135,64 @@ export function membershipOf(userId: string, membership: "join" | "leave" | "inv
     matches: (event) => event.type === "m.room.member" && event.state_key === userId && event.content.membership === membership,
   };
 }
+
+/** Someone's to-device message of this type has arrived (client-server-api/#send-to-device-messaging). */
+export function toDeviceHas(type: string, from: string, check: (content: Record<string, unknown>) => boolean = () => true): SyncPredicate {
+  return {
+    description: `a to-device ${type} from ${from}`,
+    holds: (response) => (response.to_device?.events ?? []).some((e) => e.type === type && e.sender === from && check(e.content)),
+  };
+}
+
+function ephemeral(response: SyncResponse, roomId: string, type: string): Record<string, unknown>[] {
+  return (response.rooms?.join?.[roomId]?.ephemeral?.events ?? []).filter((e) => e.type === type).map((e) => e.content);
+}
+
+/** The room's m.typing lists exactly these users (client-server-api/#mtyping). */
+export function typingIs(roomId: string, userIds: string[]): SyncPredicate {
+  const want = [...userIds].sort();
+  return {
+    description: `m.typing in ${roomId} lists ${want.length === 0 ? "nobody" : want.join(", ")}`,
+    holds: (response) => ephemeral(response, roomId, "m.typing").some((content) => JSON.stringify([...((content.user_ids as string[] | undefined) ?? [])].sort()) === JSON.stringify(want)),
+  };
+}
+
+/** An m.receipt in the room says `userId` has a `receiptType` receipt at `eventId` (client-server-api/#mreceipt). */
+export function receiptAt(roomId: string, eventId: string, userId: string, receiptType = "m.read", check: (receipt: Record<string, unknown>) => boolean = () => true): SyncPredicate {
+  return {
+    description: `a ${receiptType} receipt of ${userId} at ${eventId} in ${roomId}`,
+    holds: (response) =>
+      ephemeral(response, roomId, "m.receipt").some((content) => {
+        const receipt = (content[eventId] as Record<string, Record<string, Record<string, unknown>>> | undefined)?.[receiptType]?.[userId];
+        return receipt !== undefined && check(receipt);
+      }),
+  };
+}
+
+/** Global account data of this type is in the response (client-server-api/#client-config). */
+export function accountDataHas(type: string, check: (content: Record<string, unknown>) => boolean = () => true): SyncPredicate {
+  return { description: `global account data ${type}`, holds: (response) => (response.account_data?.events ?? []).some((e) => e.type === type && check(e.content)) };
+}
+
+/** Room account data of this type is in the joined room's section. */
+export function roomAccountDataHas(roomId: string, type: string, check: (content: Record<string, unknown>) => boolean = () => true): SyncPredicate {
+  return {
+    description: `account data ${type} in ${roomId}`,
+    holds: (response) => (response.rooms?.join?.[roomId]?.account_data?.events ?? []).some((e) => e.type === type && check(e.content)),
+  };
+}
+
+/** An m.presence event for `userId` matching `check` (client-server-api/#presence). */
+export function presenceOf(userId: string, check: (content: Record<string, unknown>) => boolean): SyncPredicate {
+  return { description: `presence of ${userId}`, holds: (response) => (response.presence?.events ?? []).some((e) => e.type === "m.presence" && e.sender === userId && check(e.content)) };
+}
+
+/** The room is under rooms.knock (client-server-api/#knocking-on-rooms). */
+export function knockedOn(roomId: string): SyncPredicate {
+  return { description: `${roomId} is under rooms.knock`, holds: (response) => response.rooms?.knock?.[roomId] !== undefined };
+}
+
+/** device_lists.changed names `userId` (client-server-api/#tracking-the-device-list-for-a-user). */
+export function deviceListChanged(userId: string): SyncPredicate {
+  return { description: `device_lists.changed lists ${userId}`, holds: (response) => (response.device_lists?.changed ?? []).includes(userId) };
+}

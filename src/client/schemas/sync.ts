@@ -12,8 +12,8 @@ const timeline = z.looseObject({
 export const joinedRoomSync = z.looseObject({
   timeline: timeline.optional(),
   state: eventList.optional(),
-  ephemeral: z.looseObject({ events: z.array(z.looseObject({ type: z.string() })).optional() }).optional(),
-  account_data: z.looseObject({}).optional(),
+  ephemeral: z.looseObject({ events: z.array(z.looseObject({ type: z.string(), content: z.looseObject({}) })).optional() }).optional(),
+  account_data: z.looseObject({ events: z.array(z.looseObject({ type: z.string(), content: z.looseObject({}) })).optional() }).optional(),
 });
 
 export const leftRoomSync = z.looseObject({
@@ -33,11 +33,15 @@ export const syncResponse = z.looseObject({
       join: z.record(z.string(), joinedRoomSync).optional(),
       invite: z.record(z.string(), invitedRoomSync).optional(),
       leave: z.record(z.string(), leftRoomSync).optional(),
-      knock: z.record(z.string(), z.looseObject({})).optional(),
+      knock: z.record(z.string(), z.looseObject({ knock_state: z.looseObject({ events: z.array(strippedStateEvent).optional() }).optional() })).optional(),
     })
     .optional(),
-  presence: z.looseObject({}).optional(),
-  account_data: z.looseObject({}).optional(),
+  presence: z.looseObject({ events: z.array(z.looseObject({ type: z.string(), sender: z.string(), content: z.looseObject({}) })).optional() }).optional(),
+  account_data: z.looseObject({ events: z.array(z.looseObject({ type: z.string(), content: z.looseObject({}) })).optional() }).optional(),
+  to_device: z.looseObject({ events: z.array(z.looseObject({ type: z.string(), sender: z.string(), content: z.looseObject({}) })).optional() }).optional(),
+  device_lists: z.looseObject({ changed: z.array(z.string()).optional(), left: z.array(z.string()).optional() }).optional(),
+  device_one_time_keys_count: z.record(z.string(), z.number().int()).optional(),
+  device_unused_fallback_key_types: z.array(z.string()).optional(),
 });
 export type SyncResponse = z.infer<typeof syncResponse>;
 export type SyncEvent = z.infer<typeof syncEvent>;

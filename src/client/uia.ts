@@ -1,0 +1,25 @@
+import type { z } from "zod";
+import type { CallOptions, MatrixClient, MatrixResponse } from "./client.ts";
+import type { Endpoint } from "./endpoint.ts";
+import { UnexpectedResponseError } from "./errors.ts";
+
+/**
+ * Performs a request guarded by user-interactive auth with the password stage: the first attempt
+ * must be refused with 401 and a session, the second completes m.login.password in that session
+ * (client-server-api/#user-interactive-authentication-api).
+ */
+export async function withPasswordAuth<S extends z.ZodType>(
+  client: MatrixClient,
+  ep: Endpoint<S>,
+  password: string,
+  options: CallOptions & { body?: Record<string, unknown> } = {},
+): Promise<MatrixResponse<z.infer<S>>> {
+  const first = await client.call(ep, options);
+  if (first.status !== 401) return first;
+  const challenge = first.body as { session?: string; flows?: { stages: string[] }[] };
+  if (!challenge.flows?.some((flow) => flow.stages.includes("m.login.password"))) {
+    throw new UnexpectedResponseError(`${first.endpoint}: no user-interactive auth flow offers m.login.password`, first.exchange);
+  }
+  const auth = { type: "m.login.password", identifier: { type: "m.id.user", user: client.userId }, password, ...(challenge.session ? { session: challenge.session } : {}) };
+  return client.call(ep, { ...options, body: { ...(options.body ?? {}), auth } });
+}
