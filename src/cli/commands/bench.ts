@@ -7,18 +7,16 @@ import { BENCH_SCENARIOS, benchScenario, DEFAULT_BENCH_SCENARIOS } from "../../b
 import { renderRatioTable } from "../../bench/ratio-table.ts";
 import { parseBenchResults, type BenchResults } from "../../bench/results.ts";
 import { runBench } from "../../bench/run-bench.ts";
-import { defaultNetworkMode } from "../../env/environment.ts";
-import { profileNames } from "../../env/profiles/index.ts";
 import type { EngineChoice } from "../../load/engines/select-engine.ts";
 import { K6UnavailableError, selectEngine } from "../../load/engines/select-engine.ts";
 import { parseDuration } from "../../load/options/duration.ts";
-import { environmentOptionsFrom } from "../environment-options.ts";
+import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 import { UserError } from "../user-error.ts";
 import { resolveScenario } from "./load.ts";
 
-interface BenchArgs {
-  db: string;
+interface BenchArgs extends Omit<EnvironmentArgs, "db"> {
+  db: string[];
   scenarios: string;
   repeat: number;
   duration: string;
@@ -28,17 +26,12 @@ interface BenchArgs {
   engine: EngineChoice;
   "sample-interval": number;
   "from-results"?: string;
-  hs: string;
-  image?: string;
-  imageSource: string;
-  network: string;
-  healthTimeout: number;
 }
 
 const DATABASES = ["sqlite", "postgres"] as const;
 
-function listOption(name: string, value: string): string[] {
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+function listOption(name: string, value: string | string[]): string[] {
+  const items = [value].flat().flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new UserError(`--${name} is empty; give a comma-separated list`);
   if (new Set(items).size !== items.length) throw new UserError(`--${name} ${value} names something twice`);
   return items;
@@ -64,8 +57,13 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   command: "bench",
   describe: "Run load scenarios on fresh SQLite and PostgreSQL environments, repeated, and compare them (results.json, report.html)",
   builder: (yargs: Argv) =>
-    yargs
-      .option("db", { type: "string", default: "sqlite,postgres", describe: "databases to compare, comma-separated (sqlite, postgres)" })
+    withEnvironmentOptions(yargs)
+      // --db takes a list here: "sqlite,postgres" is split before yargs checks each value against its choices.
+      .default("db", "sqlite,postgres")
+      .describe("db", "databases to compare, comma-separated")
+      .middleware((argv) => {
+        (argv as { db: unknown }).db = [argv.db].flat().flatMap((value) => String(value).split(",").map((s) => s.trim()).filter(Boolean));
+      }, true)
       .option("scenarios", {
         type: "string",
         default: DEFAULT_BENCH_SCENARIOS.join(","),
@@ -78,12 +76,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option("out", { type: "string", describe: "output directory (default ./gauntlet-bench/<timestamp>/)" })
       .option("engine", { choices: ["auto", "k6", "node"] as const, default: "auto" as EngineChoice, describe: "k6 (binary or grafana/k6 image) or the embedded node engine" })
       .option("sample-interval", { type: "number", default: 1000, describe: "milliseconds between container CPU/memory samples" })
-      .option("from-results", { type: "string", describe: "write report.html and the table from an existing results.json instead of running" })
-      .option("hs", { type: "string", choices: profileNames(), default: "synapse", describe: "homeserver implementation" })
-      .option("image", { type: "string", describe: "homeserver image to run instead of the default" })
-      .option("image-source", { type: "string", choices: ["auto", "registry", "debian"] as const, default: "auto", describe: "where default images come from" })
-      .option("network", { type: "string", choices: ["host", "bridge"] as const, default: defaultNetworkMode(), describe: "container networking" })
-      .option("health-timeout", { type: "number", default: 180, describe: "seconds a homeserver may take to become healthy" }) as unknown as Argv<BenchArgs>,
+      .option("from-results", { type: "string", describe: "write report.html and the table from an existing results.json instead of running" }) as unknown as Argv<BenchArgs>,
   handler: async (args) => {
     if (args["from-results"]) {
       const file = resolve(args["from-results"]);
@@ -123,7 +116,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     if (notice) progress(notice);
     const outDir = resolve(args.out ?? join("gauntlet-bench", timestamp()));
     await mkdir(outDir, { recursive: true });
-    const { database: _database, ...environment } = environmentOptionsFrom({ ...args, db: "sqlite", servers: 1 });
+    const { database: _database, ...environment } = environmentOptionsFrom({ ...args, db: "sqlite" });
     progress(
       `bench: ${scenarios.map((s) => s.scenario.name).join(", ")} on ${databases.join(", ")}, ${args.repeat} repeat(s), ` +
         `${args.duration} each, seed ${args.seed}, ${engine.description}; writing to ${outDir}`,

@@ -107,6 +107,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .conflicts("rate", "vus") as unknown as Argv<LoadArgs>,
   handler: async (args) => {
     const scriptPath = resolveScenario(args.scenario);
+    // Refuse a bad --duration or --env before an environment is started for nothing.
     scenarioEnv(args, "http://127.0.0.1");
     const existing = args.run ? loadRun(args.run) : undefined;
     const { engine, notice } = await selectEngine(args.engine).catch((error: unknown) => {
