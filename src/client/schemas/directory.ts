@@ -29,7 +29,8 @@ export const aliasesResponse = z.looseObject({ aliases: z.array(roomAlias) });
 // client-server-api/#post_matrixclientv3user_directorysearch
 export const userDirectoryResponse = z.looseObject({
   limited: z.boolean(),
-  results: z.array(z.looseObject({ user_id: userId, display_name: z.string().optional(), avatar_url: z.string().optional() })),
+  // Common servers send null for a user without a display name or avatar; absent and null mean the same here.
+  results: z.array(z.looseObject({ user_id: userId, display_name: z.string().nullable().optional(), avatar_url: z.string().nullable().optional() })),
 });
 
 // client-server-api/#get_matrixclientv1roomsroomidhierarchy

@@ -50,7 +50,8 @@ export const notificationsResponse = z.looseObject({
       read: z.boolean(),
       room_id: z.string(),
       ts: z.number().int(),
-      profile_tag: z.string().optional(),
+      // Sent as null when the pusher has none by common servers; absent and null mean the same here.
+      profile_tag: z.string().nullable().optional(),
     }),
   ),
 });

@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { expect } from "vitest";
+import { endpoints } from "../../src/client/endpoints.ts";
+import { expectMatrixError } from "../../src/client/matchers.ts";
+import { readUntil } from "../../src/client/poll.ts";
+import { covers, describe, test } from "../fixtures.ts";
+
+const SET_ALIAS = "PUT /_matrix/client/v3/directory/room/{roomAlias}";
+const GET_ALIAS = "GET /_matrix/client/v3/directory/room/{roomAlias}";
+const DELETE_ALIAS = "DELETE /_matrix/client/v3/directory/room/{roomAlias}";
+const ALIASES = "GET /_matrix/client/v3/rooms/{roomId}/aliases";
+const GET_VIS = "GET /_matrix/client/v3/directory/list/room/{roomId}";
+const SET_VIS = "PUT /_matrix/client/v3/directory/list/room/{roomId}";
+const PUBLIC = "GET /_matrix/client/v3/publicRooms";
+const SEARCH_PUBLIC = "POST /_matrix/client/v3/publicRooms";
+const USERS = "POST /_matrix/client/v3/user_directory/search";
+const SET_FIELD = "PUT /_matrix/client/v3/profile/{userId}/{keyName}";
+
+const unique = () => randomBytes(4).toString("hex");
+
+describe("room aliases", () => {
+  test("an alias is created, resolved, listed and deleted", covers([SET_ALIAS, GET_ALIAS, ALIASES, DELETE_ALIAS], "client-server-api/#room-aliases"), async ({ alice, bob, hs, publicRoom }) => {
+    const alias = `#gauntlet-${unique()}:${hs.serverName}`;
+    alice.must(await alice.call(endpoints.setAlias, { path: { roomAlias: alias }, body: { room_id: publicRoom } }));
+    expect(bob.must(await bob.resolveAlias(alias)).room_id).toBe(publicRoom);
+    expect(alice.must(await alice.call(endpoints.roomAliases, { path: { roomId: publicRoom } })).aliases).toContain(alias);
+    alice.must(await alice.call(endpoints.deleteAlias, { path: { roomAlias: alias } }));
+    expectMatrixError(await bob.resolveAlias(alias), 404, "M_NOT_FOUND");
+  });
+
+  test("an alias that is taken is 409 M_UNKNOWN or M_ROOM_IN_USE", covers([SET_ALIAS], "client-server-api/#put_matrixclientv3directoryroomroomalias"), async ({ alice, hs, publicRoom }) => {
+    const alias = `#gauntlet-${unique()}:${hs.serverName}`;
+    alice.must(await alice.call(endpoints.setAlias, { path: { roomAlias: alias }, body: { room_id: publicRoom } }));
+    const res = await alice.call(endpoints.setAlias, { path: { roomAlias: alias }, body: { room_id: publicRoom } });
+    expect(res.status).toBe(409);
+  });
+
+  test("deleting someone else's alias is 403 M_FORBIDDEN and an unknown alias is M_NOT_FOUND", covers([DELETE_ALIAS], "client-server-api/#delete_matrixclientv3directoryroomroomalias"), async ({ alice, bob, hs, publicRoom }) => {
+    const alias = `#gauntlet-${unique()}:${hs.serverName}`;
+    alice.must(await alice.call(endpoints.setAlias, { path: { roomAlias: alias }, body: { room_id: publicRoom } }));
+    await bob.mustJoinRoom(publicRoom);
+    expectMatrixError(await bob.call(endpoints.deleteAlias, { path: { roomAlias: alias } }), 403, "M_FORBIDDEN");
+    expectMatrixError(await alice.call(endpoints.deleteAlias, { path: { roomAlias: `#gauntlet-none-${unique()}:${hs.serverName}` } }), 404, "M_NOT_FOUND");
+  });
+
+  test("listing the aliases of a private room one is not in is 403 M_FORBIDDEN", covers([ALIASES], "client-server-api/#get_matrixclientv3roomsroomidaliases"), async ({ alice, bob }) => {
+    const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
+    expectMatrixError(await bob.call(endpoints.roomAliases, { path: { roomId } }), 403, "M_FORBIDDEN");
+  });
+});
+
+describe("public room directory", () => {
+  test("a room published to the directory is listed and found by a search term", covers([SET_VIS, GET_VIS, PUBLIC, SEARCH_PUBLIC], "client-server-api/#listing-rooms"), async ({ alice, bob }) => {
+    const name = `gauntlet directory ${unique()}`;
+    const roomId = await alice.mustCreateRoom({ preset: "public_chat", name, topic: "listed" });
+    expect(alice.must(await alice.call(endpoints.getVisibility, { path: { roomId } })).visibility).toBe("private");
+    alice.must(await alice.call(endpoints.setVisibility, { path: { roomId }, body: { visibility: "public" } }));
+    expect(bob.must(await bob.call(endpoints.getVisibility, { path: { roomId } })).visibility).toBe("public");
+    const found = bob.must(await bob.call(endpoints.searchPublicRooms, { body: { filter: { generic_search_term: name }, limit: 5 } }));
+    expect(found.chunk.map((r) => r.room_id)).toEqual([roomId]);
+    expect(found.chunk[0]).toMatchObject({ name, topic: "listed", num_joined_members: 1, world_readable: false });
+    const page = bob.must(await bob.call(endpoints.publicRooms, { query: { limit: 500 } }));
+    expect(page.chunk.some((r) => r.room_id === roomId)).toBe(true);
+  });
+
+  test("the public list pages with next_batch", covers([PUBLIC], "client-server-api/#get_matrixclientv3publicrooms"), async ({ alice }) => {
+    for (let i = 0; i < 2; i += 1) {
+      const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
+      alice.must(await alice.call(endpoints.setVisibility, { path: { roomId }, body: { visibility: "public" } }));
+    }
+    const first = alice.must(await alice.call(endpoints.publicRooms, { query: { limit: 1 } }));
+    expect(first.chunk).toHaveLength(1);
+    expect(first.next_batch).toEqual(expect.any(String));
+    const second = alice.must(await alice.call(endpoints.publicRooms, { query: { limit: 1, since: first.next_batch } }));
+    expect(second.chunk[0]?.room_id).not.toBe(first.chunk[0]?.room_id);
+  });
+
+  test("publishing someone else's room is 403 M_FORBIDDEN", covers([SET_VIS], "client-server-api/#put_matrixclientv3directorylistroomroomid"), async ({ bob, publicRoom }) => {
+    await bob.mustJoinRoom(publicRoom);
+    expectMatrixError(await bob.call(endpoints.setVisibility, { path: { roomId: publicRoom }, body: { visibility: "public" } }), 403, "M_FORBIDDEN");
+  });
+
+  test("the visibility of an unknown room is M_NOT_FOUND", covers([GET_VIS], "client-server-api/#get_matrixclientv3directorylistroomroomid"), async ({ alice, hs }) => {
+    expectMatrixError(await alice.call(endpoints.getVisibility, { path: { roomId: `!gauntletNoRoom:${hs.serverName}` } }), 404, "M_NOT_FOUND");
+  });
+
+  test("a malformed search filter is 400 M_BAD_JSON or M_INVALID_PARAM", covers([SEARCH_PUBLIC], "client-server-api/#post_matrixclientv3publicrooms"), async ({ alice }) => {
+    expect((await alice.call(endpoints.searchPublicRooms, { body: { limit: "many" } })).status).toBe(400);
+  });
+
+  test("the directory of a server that does not answer is 502 or an M_ error", covers([PUBLIC], "client-server-api/#get_matrixclientv3publicrooms"), async ({ alice }) => {
+    // 127.0.0.1:9 (discard) on loopback refuses the federation request; the error reaches the client.
+    const res = await alice.call(endpoints.publicRooms, { query: { server: "127.0.0.1:9", limit: 1 } });
+    expect(res.ok).toBe(false);
+  });
+});
+
+describe("user directory", () => {
+  test("a user sharing a room is found by display name", covers([USERS, SET_FIELD], "client-server-api/#user-directory"), async ({ alice, bob, publicRoom }) => {
+    const name = `Gauntlet${unique()}`;
+    await bob.mustJoinRoom(publicRoom);
+    bob.must(await bob.call(endpoints.setProfileField, { path: { userId: bob.userId, keyName: "displayname" }, body: { displayname: name } }));
+    // The directory is updated asynchronously from room membership and profile changes.
+    const found = await readUntil(`${bob.userId} in the user directory as ${name}`, async () => alice.must(await alice.call(endpoints.userDirectory, { body: { search_term: name, limit: 5 } })), (r) => r.results.some((u) => u.user_id === bob.userId));
+    expect(found.results.find((u) => u.user_id === bob.userId)?.display_name).toBe(name);
+  });
+
+  test("a search without search_term is 400 M_MISSING_PARAM or M_BAD_JSON", covers([USERS], "client-server-api/#post_matrixclientv3user_directorysearch"), async ({ alice }) => {
+    expect((await alice.call(endpoints.userDirectory, { body: { limit: 5 } })).status).toBe(400);
+  });
+});
