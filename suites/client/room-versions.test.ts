@@ -1,0 +1,165 @@
+import { expect } from "vitest";
+import type { MatrixClient } from "../../src/client/client.ts";
+import { endpoints } from "../../src/client/endpoints.ts";
+import { expectMatrixError } from "../../src/client/matchers.ts";
+import { knockedOn, membershipOf, stateHas } from "../../src/client/sync.ts";
+import { isKnownRoomVersion, roomVersion, type RoomVersion } from "../../src/protocol/room-versions.ts";
+import { covers, describe, test } from "../fixtures.ts";
+
+const CAPABILITIES = "GET /_matrix/client/v3/capabilities";
+const CREATE = "POST /_matrix/client/v3/createRoom";
+const KNOCK = "POST /_matrix/client/v3/knock/{roomIdOrAlias}";
+const JOIN = "POST /_matrix/client/v3/join/{roomIdOrAlias}";
+const SEND_STATE = "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
+const REDACT = "PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}";
+const GET_EVENT = "GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}";
+const SYNC = "GET /_matrix/client/v3/sync";
+
+// Behaviour that differs by room version runs against every stable version the server advertises
+// (client-server-api/#mroom_versions-capability); unstable versions are experiments, not the spec.
+const versionsCache = new Map<string, Promise<RoomVersion[]>>();
+function advertisedVersions(client: MatrixClient): Promise<RoomVersion[]> {
+  let cached = versionsCache.get(client.baseUrl);
+  if (!cached) {
+    cached = (async () => {
+      const caps = client.must(await client.capabilities()).capabilities["m.room_versions"];
+      const stable = Object.entries(caps?.available ?? {}).filter(([, stability]) => stability === "stable").map(([id]) => id);
+      const unknown = stable.filter((id) => !isKnownRoomVersion(id));
+      if (unknown.length > 0) throw new Error(`the server calls room versions ${unknown.join(", ")} stable, but the spec defines only 1-12`);
+      return stable.map((id) => roomVersion(id));
+    })();
+    versionsCache.set(client.baseUrl, cached);
+  }
+  return cached;
+}
+
+/** Runs `check` for each advertised version, naming the version in any failure. */
+async function forEachVersion(client: MatrixClient, check: (version: RoomVersion) => Promise<void>): Promise<void> {
+  const versions = await advertisedVersions(client);
+  expect(versions.length).toBeGreaterThan(0);
+  for (const version of versions) {
+    try {
+      await check(version);
+    } catch (error) {
+      if (error instanceof Error) error.message = `room version ${version.id}: ${error.message}`;
+      throw error;
+    }
+  }
+}
+
+describe("room versions", () => {
+  test("every advertised version can create a room, and the default is available", covers([CAPABILITIES, CREATE, GET_EVENT], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
+    const caps = alice.must(await alice.capabilities()).capabilities["m.room_versions"];
+    expect(Object.keys(caps?.available ?? {})).toContain(caps?.default);
+    await forEachVersion(alice, async (version) => {
+      const roomId = await alice.mustCreateRoom({ room_version: version.id });
+      const create = alice.must(await alice.getStateEvent(roomId, "m.room.create"));
+      expect(create.room_version ?? "1").toBe(version.id);
+    });
+  });
+
+  test("an unknown room version is 400 M_UNSUPPORTED_ROOM_VERSION", covers([CREATE], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
+    expectMatrixError(await alice.createRoom({ room_version: "gauntlet.no.such.version" }), 400, "M_UNSUPPORTED_ROOM_VERSION");
+  });
+
+  test("knocking works in every version from 7", covers([KNOCK, SEND_STATE, SYNC, "POST /_matrix/client/v3/rooms/{roomId}/invite"], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
+    await forEachVersion(alice, async (version) => {
+      if (!version.knocking) return;
+      const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
+      expect(bob.must(await bob.call(endpoints.knock, { path: { roomIdOrAlias: roomId }, body: { reason: "let me in" } })).room_id).toBe(roomId);
+      await bob.syncUntil(knockedOn(roomId));
+      await alice.syncUntil(stateHas(roomId, { description: "bob's knock with its reason", matches: (e) => membershipOf(bob.userId, "knock").matches(e) && e.content.reason === "let me in" }));
+      await alice.mustInvite(roomId, bob.userId);
+      await bob.mustJoinRoom(roomId);
+    });
+  });
+
+  test("knocking in a version before 7 is 403 M_FORBIDDEN", covers([KNOCK], "rooms/v7"), async ({ alice, bob }) => {
+    await forEachVersion(alice, async (version) => {
+      if (version.knocking) return;
+      const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
+      // Versions before 7 have no knock membership; the knock endpoint's refusal is 403.
+      expectMatrixError(await bob.call(endpoints.knock, { path: { roomIdOrAlias: roomId }, body: {} }), 403, "M_FORBIDDEN");
+    });
+  });
+
+  test("knocking on a room whose join rule is invite is 403 M_FORBIDDEN", covers([KNOCK], "client-server-api/#post_matrixclientv3knockroomidoralias"), async ({ alice, bob }) => {
+    const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
+    expectMatrixError(await bob.call(endpoints.knock, { path: { roomIdOrAlias: roomId }, body: {} }), 403, "M_FORBIDDEN");
+  });
+
+  test("restricted joins admit members of the allowed room from version 8", covers([JOIN, CREATE, GET_EVENT], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
+    await forEachVersion(alice, async (version) => {
+      const space = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
+      const allow = [{ type: "m.room_membership", room_id: space }];
+      const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "restricted", allow } }] });
+      // Not yet in the allowed room: refused in every version.
+      expectMatrixError(await bob.join(roomId), 403, "M_FORBIDDEN");
+      await bob.mustJoinRoom(space);
+      const res = await bob.join(roomId);
+      if (!version.restrictedJoins) {
+        // Before version 8 `restricted` is an unknown join rule, which admits nobody uninvited.
+        expectMatrixError(res, 403, "M_FORBIDDEN");
+        return;
+      }
+      bob.must(res);
+      const member = alice.must(await alice.getStateEvent(roomId, "m.room.member", bob.userId));
+      // The join names the user whose server authorised it: rooms/v8, join_authorised_via_users_server.
+      expect(member).toMatchObject({ membership: "join", join_authorised_via_users_server: alice.userId });
+    });
+  });
+
+  test("power levels must be integers from version 10: 400 M_BAD_JSON", covers([SEND_STATE], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
+    await forEachVersion(alice, async (version) => {
+      if (!version.integerPowerLevels) return;
+      const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat" });
+      const current = alice.must(await alice.getStateEvent(roomId, "m.room.power_levels"));
+      const users = { ...(current.users as Record<string, unknown>), [bob.userId]: "50" };
+      // Before version 10 the spec leaves string values to the server's discretion; only 10+ forbids them.
+      expectMatrixError(await alice.sendState(roomId, "m.room.power_levels", "", { ...current, users }), 400, "M_BAD_JSON");
+      // The same change with an integer is accepted, so the refusal is about the type alone.
+      alice.must(await alice.sendState(roomId, "m.room.power_levels", "", { ...current, users: { ...users, [bob.userId]: 50 } }));
+    });
+  });
+
+  test("redaction keeps the content keys of the version's algorithm", covers([SEND_STATE, REDACT, GET_EVENT], "client-server-api/#redactions"), async ({ alice }) => {
+    await forEachVersion(alice, async (version) => {
+      const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
+      const space = "!gauntletAllowed:example.org";
+      const joinRules = await alice.mustSendState(roomId, "m.room.join_rules", "", { join_rule: "public", allow: [{ type: "m.room_membership", room_id: space }], "org.gauntlet.extra": 1 });
+      const message = await alice.mustSendMessage(roomId, "to be redacted");
+      alice.must(await alice.redact(roomId, joinRules));
+      alice.must(await alice.redact(roomId, message));
+      const redactedRules = alice.must(await alice.getEvent(roomId, joinRules));
+      // `allow` survives redaction from version 8 (rooms/v8#redactions); the extra key never does.
+      expect(redactedRules.content).toEqual(version.redactionRules === "v1" || version.redactionRules === "v6" ? { join_rule: "public" } : { join_rule: "public", allow: [{ type: "m.room_membership", room_id: space }] });
+      expect(alice.must(await alice.getEvent(roomId, message)).content).toEqual({});
+    });
+  });
+
+  test("version 11 drops the creator key and version 12 room IDs have no server part", covers([CREATE, GET_EVENT], "rooms/v12#room-ids"), async ({ alice }) => {
+    await forEachVersion(alice, async (version) => {
+      const roomId = await alice.mustCreateRoom({ room_version: version.id });
+      const create = alice.must(await alice.getStateEvent(roomId, "m.room.create"));
+      // rooms/v11: `creator` is removed; the sender of m.room.create is the creator.
+      if (version.creatorIsCreateSender) expect(create.creator).toBeUndefined();
+      else expect(create.creator).toBe(alice.userId);
+      // rooms/v12: the room ID is the create event's reference hash, with no server name.
+      if (version.roomIdIsCreateEventHash) expect(roomId).toMatch(/^![A-Za-z0-9_-]{43}$/);
+      else expect(roomId).toMatch(/^![^:]+:.+$/);
+    });
+  });
+
+  test("version 12 creators and additional_creators hold power outside the power levels", covers([CREATE, SEND_STATE], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
+    await forEachVersion(alice, async (version) => {
+      if (!version.privilegedCreators) return;
+      const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat", creation_content: { additional_creators: [bob.userId] } });
+      await bob.mustJoinRoom(roomId);
+      const levels = alice.must(await alice.getStateEvent(roomId, "m.room.power_levels"));
+      // Creators may not be listed in `users`: their power is infinite by the create event.
+      expect(Object.keys((levels.users as Record<string, unknown> | undefined) ?? {})).not.toContain(alice.userId);
+      expect(Object.keys((levels.users as Record<string, unknown> | undefined) ?? {})).not.toContain(bob.userId);
+      bob.must(await bob.sendState(roomId, "m.room.name", "", { name: "set by an additional creator" }));
+    });
+  });
+});
