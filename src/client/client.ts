@@ -75,6 +75,8 @@ export interface RawCallOptions {
   contentType?: string;
   auth?: boolean;
   timeoutMs?: number;
+  /** Check error bodies as the standard error (default); off for static documents such as .well-known. */
+  standardErrors?: boolean;
 }
 
 /** A response whose body may be anything (media); error bodies are still checked as standard errors. */
@@ -253,7 +255,7 @@ export class MatrixClient {
     } else {
       exchange.responseText = `<${bytes.byteLength} bytes of ${contentType || "unknown type"}>`;
     }
-    if (!ok) {
+    if (!ok && options.standardErrors !== false) {
       // Errors are JSON even on binary endpoints: client-server-api/#standard-error-response.
       const problems = checkSchema(status === 401 && ep.unauthorizedSchema ? ep.unauthorizedSchema : matrixError, json);
       if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, the error body violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));

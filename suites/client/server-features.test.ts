@@ -1,0 +1,199 @@
+import { expect } from "vitest";
+import { endpoints } from "../../src/client/endpoints.ts";
+import { expectMatrixError, expectShape } from "../../src/client/matchers.ts";
+import { policyServerResponse, supportResponse } from "../../src/client/schemas/room-extras.ts";
+import { covers, describe, test } from "../fixtures.ts";
+
+const CAPABILITIES = "GET /_matrix/client/v3/capabilities";
+
+describe("capabilities", () => {
+  test("capabilities state the account-management abilities as booleans", covers([CAPABILITIES], "client-server-api/#capabilities-negotiation"), async ({ alice }) => {
+    const { capabilities } = alice.must(await alice.capabilities());
+    for (const name of ["m.change_password", "m.set_displayname", "m.set_avatar_url", "m.3pid_changes", "m.get_login_token"]) {
+      const capability = capabilities[name] as { enabled?: unknown } | undefined;
+      // Each is optional, but when present it is an object with a boolean `enabled`.
+      if (capability !== undefined) expect(typeof capability.enabled).toBe("boolean");
+    }
+  });
+
+  test("capabilities without a token are 401 M_MISSING_TOKEN", covers([CAPABILITIES], "client-server-api/#get_matrixclientv3capabilities"), async ({ anonymous }) => {
+    expectMatrixError(await anonymous.call(endpoints.capabilities, { auth: false }), 401, "M_MISSING_TOKEN");
+  });
+});
+
+describe("third-party networks", () => {
+  test("protocols are listed and lookups without a bridge return empty lists", covers(
+    ["GET /_matrix/client/v3/thirdparty/protocols", "GET /_matrix/client/v3/thirdparty/location/{protocol}", "GET /_matrix/client/v3/thirdparty/user/{protocol}", "GET /_matrix/client/v3/thirdparty/location", "GET /_matrix/client/v3/thirdparty/user"],
+    "client-server-api/#third-party-networks",
+  ), async ({ alice }) => {
+    const protocols = alice.must(await alice.call(endpoints.thirdPartyProtocols));
+    // The deployment has no bridges: nothing may be listed for a protocol it does not have.
+    expect(Object.keys(protocols)).not.toContain("org.gauntlet.none");
+    expect(alice.must(await alice.call(endpoints.thirdPartyLocationByAlias, { query: { alias: "#gauntlet:example.org" } }))).toEqual([]);
+    expect(alice.must(await alice.call(endpoints.thirdPartyUserById, { query: { userid: "@gauntlet:example.org" } }))).toEqual([]);
+    const location = await alice.call(endpoints.thirdPartyLocation, { path: { protocol: "org.gauntlet.none" } });
+    const user = await alice.call(endpoints.thirdPartyUser, { path: { protocol: "org.gauntlet.none" } });
+    // "404: No portal rooms/users were found" and an empty list are both allowed.
+    for (const res of [location, user]) if (res.ok) expect(res.body).toEqual([]);
+    else expect(res.status).toBe(404);
+  });
+
+  test("an unknown protocol is 404 M_NOT_FOUND", covers(["GET /_matrix/client/v3/thirdparty/protocol/{protocol}"], "client-server-api/#get_matrixclientv3thirdpartyprotocolprotocol"), async ({ alice }) => {
+    expect((await alice.call(endpoints.thirdPartyProtocol, { path: { protocol: "org.gauntlet.none" } })).status).toBe(404);
+  });
+
+  test("lookups without a token are 401 M_MISSING_TOKEN", covers(["GET /_matrix/client/v3/thirdparty/protocols", "GET /_matrix/client/v3/thirdparty/location", "GET /_matrix/client/v3/thirdparty/user", "GET /_matrix/client/v3/thirdparty/location/{protocol}", "GET /_matrix/client/v3/thirdparty/user/{protocol}"], "client-server-api/#third-party-networks"), async ({ anonymous }) => {
+    expectMatrixError(await anonymous.call(endpoints.thirdPartyProtocols, { auth: false }), 401, "M_MISSING_TOKEN");
+    expectMatrixError(await anonymous.call(endpoints.thirdPartyLocationByAlias, { query: { alias: "#a:b" }, auth: false }), 401, "M_MISSING_TOKEN");
+    expectMatrixError(await anonymous.call(endpoints.thirdPartyUserById, { query: { userid: "@a:b" }, auth: false }), 401, "M_MISSING_TOKEN");
+    expectMatrixError(await anonymous.call(endpoints.thirdPartyLocation, { path: { protocol: "irc" }, auth: false }), 401, "M_MISSING_TOKEN");
+    expectMatrixError(await anonymous.call(endpoints.thirdPartyUser, { path: { protocol: "irc" }, auth: false }), 401, "M_MISSING_TOKEN");
+  });
+});
+
+describe("application service endpoints", () => {
+  test("a user token may not ping an application service: 403 M_FORBIDDEN", covers(["POST /_matrix/client/v1/appservice/{appserviceId}/ping"], "application-service-api/#post_matrixclientv1appserviceappserviceidping"), async ({ alice }) => {
+    expectMatrixError(await alice.call(endpoints.appservicePing, { path: { appserviceId: "gauntlet" }, body: {} }), 403, "M_FORBIDDEN");
+  });
+
+  test("a user token may not publish to a network's room list: 403 M_FORBIDDEN", covers(["PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}"], "application-service-api/#put_matrixclientv3directorylistappservicenetworkidroomid"), async ({ alice, publicRoom }) => {
+    expectMatrixError(await alice.call(endpoints.setAppserviceVisibility, { path: { networkId: "irc", roomId: publicRoom }, body: { visibility: "public" } }), 403, "M_FORBIDDEN");
+  });
+});
+
+describe("VoIP", () => {
+  test("the TURN endpoint returns credentials", covers(["GET /_matrix/client/v3/voip/turnServer"], "client-server-api/#get_matrixclientv3voipturnserver"), async ({ alice }) => {
+    const turn = alice.must(await alice.call(endpoints.turnServer));
+    expect(turn.ttl).toBeGreaterThan(0);
+  });
+
+  test("the TURN endpoint without a token is 401 M_MISSING_TOKEN", covers(["GET /_matrix/client/v3/voip/turnServer"], "client-server-api/#get_matrixclientv3voipturnserver"), async ({ anonymous }) => {
+    expectMatrixError(await anonymous.call(endpoints.turnServer, { auth: false }), 401, "M_MISSING_TOKEN");
+  });
+});
+
+describe("discovery documents", () => {
+  // A .well-known document is static: its 404 need not be a Matrix error body.
+  test("the support document is valid when served, or 404", covers(["GET /.well-known/matrix/support"], "client-server-api/#getwell-knownmatrixsupport"), async ({ anonymous }) => {
+    const res = await anonymous.raw(endpoints.wellKnownSupport, { auth: false, standardErrors: false });
+    // "404: No server support information available"; when served it must name a contact or a page.
+    if (res.status === 404) return;
+    expect(res.status).toBe(200);
+    expectShape(res.json, supportResponse, "the support document");
+    const body = res.json as { contacts?: unknown[]; support_page?: string };
+    expect((body.contacts?.length ?? 0) > 0 || body.support_page !== undefined).toBe(true);
+  });
+
+  test("the policy server document is valid when served, or 404", covers(["GET /.well-known/matrix/policy_server"], "client-server-api/#getwell-knownmatrixpolicy_server"), async ({ anonymous }) => {
+    const res = await anonymous.raw(endpoints.wellKnownPolicyServer, { auth: false, standardErrors: false });
+    if (res.status === 404) return;
+    expect(res.status).toBe(200);
+    expectShape(res.json, policyServerResponse, "the policy server document");
+  });
+
+  test("auth_metadata is 404 M_UNRECOGNIZED unless the server delegates to OAuth 2.0", covers(["GET /_matrix/client/v1/auth_metadata"], "client-server-api/#get_matrixclientv1auth_metadata"), async ({ anonymous }) => {
+    const flows = anonymous.must(await anonymous.loginFlows()).flows.map((f) => f.type);
+    const res = await anonymous.call(endpoints.authMetadata, { auth: false });
+    // A server that still offers m.login.password without OAuth answers M_UNRECOGNIZED.
+    if (res.ok) expect(res.body.issuer).toMatch(/^https?:\/\//);
+    else {
+      expect(flows).toContain("m.login.password");
+      expectMatrixError(res, 404, "M_UNRECOGNIZED");
+    }
+  });
+
+  test("SSO redirects exist only when m.login.sso is offered, else 404 M_UNRECOGNIZED", covers(["GET /_matrix/client/v3/login/sso/redirect", "GET /_matrix/client/v3/login/sso/redirect/{idpId}"], "client-server-api/#sso-client-loginauthentication"), async ({ anonymous }) => {
+    const sso = anonymous.must(await anonymous.loginFlows()).flows.some((f) => f.type === "m.login.sso");
+    const plain = await anonymous.raw(endpoints.ssoRedirect, { query: { redirectUrl: "http://127.0.0.1/after" }, auth: false });
+    const named = await anonymous.raw(endpoints.ssoRedirectIdp, { path: { idpId: "gauntlet-none" }, query: { redirectUrl: "http://127.0.0.1/after" }, auth: false });
+    if (sso) {
+      expect([302, 303, 307]).toContain(plain.status);
+      expect(named.status).toBeGreaterThanOrEqual(400);
+    } else {
+      expect(plain.status).toBe(404);
+      expect(named.status).toBe(404);
+    }
+  });
+});
+
+describe("login tokens and registration tokens", () => {
+  test("get_token is refused with 400 or 404 when m.get_login_token is disabled", covers(["POST /_matrix/client/v1/login/get_token", CAPABILITIES], "client-server-api/#post_matrixclientv1loginget_token"), async ({ alice }) => {
+    const enabled = (alice.must(await alice.capabilities()).capabilities["m.get_login_token"] as { enabled?: boolean } | undefined)?.enabled ?? false;
+    const res = await alice.call(endpoints.loginToken, { body: {} });
+    if (enabled) expect([200, 401]).toContain(res.status);
+    // "Servers SHOULD NOT offer this endpoint when the capability is disabled": an unknown endpoint.
+    else expect([400, 404]).toContain(res.status);
+  });
+
+  test("an unknown registration token is not valid", covers(["GET /_matrix/client/v1/register/m.login.registration_token/validity"], "client-server-api/#token-authenticated-registration"), async ({ anonymous }) => {
+    const res = await anonymous.call(endpoints.registrationTokenValidity, { query: { token: "gauntlet-unknown-token" }, auth: false });
+    // 403 M_FORBIDDEN when the server does not use registration tokens at all.
+    if (res.ok) expect(res.body.valid).toBe(false);
+    else expectMatrixError(res, 403, "M_FORBIDDEN");
+  });
+
+  test("a registration token check without a token is 400 M_MISSING_PARAM or M_INVALID_PARAM", covers(["GET /_matrix/client/v1/register/m.login.registration_token/validity"], "client-server-api/#get_matrixclientv1registermloginregistration_tokenvalidity"), async ({ anonymous }) => {
+    expect([400, 403]).toContain((await anonymous.call(endpoints.registrationTokenValidity, { auth: false })).status);
+  });
+});
+
+describe("validation tokens without a configured delivery", () => {
+  const email = { client_secret: "gauntletSecret", email: "gauntlet@example.invalid", send_attempt: 1 };
+  const msisdn = { client_secret: "gauntletSecret", country: "GB", phone_number: "07700900000", send_attempt: 1 };
+  for (const [name, ep, template, body] of [
+    ["registration by email", endpoints.registerEmailToken, "POST /_matrix/client/v3/register/email/requestToken", email],
+    ["registration by phone", endpoints.registerMsisdnToken, "POST /_matrix/client/v3/register/msisdn/requestToken", msisdn],
+    ["password reset by email", endpoints.passwordEmailToken, "POST /_matrix/client/v3/account/password/email/requestToken", email],
+    ["password reset by phone", endpoints.passwordMsisdnToken, "POST /_matrix/client/v3/account/password/msisdn/requestToken", msisdn],
+    ["adding a phone number", endpoints.threepidMsisdnToken, "POST /_matrix/client/v3/account/3pid/msisdn/requestToken", msisdn],
+  ] as const) {
+    test(`a token for ${name} is refused with 400 or 403 M_THREEPID_DENIED`, covers([template], "client-server-api/#adding-account-administrative-contact-information"), async ({ alice }) => {
+      // The deployment has no mailer and no SMS: the endpoint exists and refuses with a listed status.
+      const res = await alice.call(ep, { body });
+      expect([400, 403]).toContain(res.status);
+    });
+  }
+
+  test("unbinding a 3PID the account never bound is answered with an unbind result or 400", covers(["POST /_matrix/client/v3/account/3pid/unbind"], "client-server-api/#post_matrixclientv3account3pidunbind"), async ({ alice }) => {
+    const res = await alice.call(endpoints.unbindThreepid, { body: { medium: "email", address: "gauntlet@example.invalid" } });
+    if (res.ok) expect(res.body.id_server_unbind_result).toMatch(/^(success|no-support)$/);
+    else expect(res.status).toBe(400);
+  });
+
+  test("binding without an identity server session is 400 M_MISSING_PARAM", covers(["POST /_matrix/client/v3/account/3pid/bind"], "client-server-api/#post_matrixclientv3account3pidbind"), async ({ alice }) => {
+    const res = await alice.call(endpoints.bindThreepid, { body: { client_secret: "gauntletSecret" } });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe("guest access", () => {
+  test("a guest joins a room that allows guests and reads it, but may not create rooms: M_GUEST_ACCESS_FORBIDDEN", covers(["POST /_matrix/client/v3/register", "POST /_matrix/client/v3/join/{roomIdOrAlias}", "POST /_matrix/client/v3/createRoom"], "client-server-api/#guest-access"), async ({ alice, anonymous }) => {
+    const roomId = await alice.mustCreateRoom({ preset: "public_chat", initial_state: [{ type: "m.room.guest_access", state_key: "", content: { guest_access: "can_join" } }] });
+    const registered = anonymous.must(await anonymous.register({}, "guest"));
+    const guest = anonymous.withCredentials({ accessToken: registered.access_token ?? "", userId: registered.user_id });
+    expect(guest.must(await guest.whoami()).is_guest).toBe(true);
+    await guest.mustJoinRoom(roomId);
+    const eventId = await alice.mustSendMessage(roomId, "hello guest");
+    expect(guest.must(await guest.getEvent(roomId, eventId)).content.body).toBe("hello guest");
+    expectMatrixError(await guest.createRoom({}), 403, "M_GUEST_ACCESS_FORBIDDEN");
+  });
+
+  test("a guest may not join a room without guest access: 403 M_FORBIDDEN", covers(["POST /_matrix/client/v3/register", "POST /_matrix/client/v3/join/{roomIdOrAlias}"], "client-server-api/#mroomguest_access"), async ({ anonymous, publicRoom }) => {
+    const registered = anonymous.must(await anonymous.register({}, "guest"));
+    const guest = anonymous.withCredentials({ accessToken: registered.access_token ?? "", userId: registered.user_id });
+    expectMatrixError(await guest.join(publicRoom), 403, "M_FORBIDDEN");
+  });
+});
+
+describe("peeking events", () => {
+  test("/events returns new events of joined rooms after a token", covers(["GET /_matrix/client/v3/events"], "client-server-api/#get_matrixclientv3events"), async ({ alice, publicRoom }) => {
+    const start = alice.must(await alice.call(endpoints.peekEvents, { query: { timeout: 0 } })).end;
+    const eventId = await alice.mustSendMessage(publicRoom, "peeked");
+    const page = alice.must(await alice.call(endpoints.peekEvents, { query: { from: start, timeout: 5000 }, timeoutMs: 20_000 }));
+    expect(page.chunk.map((e) => e.event_id)).toContain(eventId);
+  });
+
+  test("/events from a malformed token is 400 M_INVALID_PARAM or M_UNKNOWN", covers(["GET /_matrix/client/v3/events"], "client-server-api/#get_matrixclientv3events"), async ({ alice }) => {
+    expect((await alice.call(endpoints.peekEvents, { query: { from: "gauntlet-not-a-token", timeout: 0 } })).status).toBe(400);
+  });
+});
