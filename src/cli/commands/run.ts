@@ -71,6 +71,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: "run the compliance suites against a homeserver and gate on the expectations file",
   builder: (yargs) =>
     withEnvironmentOptions(yargs as Argv<object>)
+      // Two homeservers by default: the interop suites need a second real implementation.
+      .default("servers", 2)
       .option("run", { type: "string", describe: "test a running environment (`gauntlet env up`) instead of starting one" })
       .option("url", { type: "string", describe: "test an existing homeserver at this client-server base URL" })
       .option("registration-secret", { type: "string", describe: "with --url: the profile's admin registration secret; without it users register through open registration (m.login.dummy)" })
