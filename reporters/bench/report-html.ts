@@ -34,9 +34,13 @@ function spreadCell(spread: Spread | null | undefined, unit: Unit): string {
   return `${mean} <span class="spread">±${formatValue(spread.stddev, unit)} (${formatValue(spread.min, unit)}–${formatValue(spread.max, unit)})</span>`;
 }
 
-function ratioClass(row: ComparisonRow): string {
-  if (!row.ratio || Math.abs(row.ratio.value - 1) < 0.05) return "";
-  const postgresMore = row.ratio.value > 1;
+// Shaded only when every repeat agrees: a ratio whose paired range straddles 1 is noise.
+export function ratioClass(row: ComparisonRow): "" | "better" | "worse" {
+  if (!row.ratio) return "";
+  let postgresMore: boolean;
+  if (row.ratio.min > 1.05) postgresMore = true;
+  else if (row.ratio.max < 0.95) postgresMore = false;
+  else return "";
   return postgresMore === row.quantity.lowerIsBetter ? "worse" : "better";
 }
 
@@ -271,7 +275,7 @@ export function renderBenchReport(results: BenchResults): string {
 <h1>Gauntlet bench: ${escapeHtml(results.settings.databases.join(" vs "))}</h1>
 <p>${escapeHtml(results.startedAt)} to ${escapeHtml(results.finishedAt)}; ${results.runs.length} run(s), each on a fresh environment with seed ${results.settings.seed}.
 Latencies are measured from each operation's intended start (no coordinated omission); ratios are ${NUMERATOR}/${DENOMINATOR}:
-above 1 means ${NUMERATOR} measured more. Shaded ratio cells: green where ${NUMERATOR} does better by more than 5%, red where worse.
+above 1 means ${NUMERATOR} measured more. Shaded ratio cells: green where ${NUMERATOR} does better by more than 5% in every repeat, red where worse in every repeat.
 CPU and memory cover the whole load run, setup() included; CPU 100% = one core.</p>
 ${warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join("")}
 ${sections}

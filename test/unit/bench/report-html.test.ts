@@ -30,6 +30,15 @@ describe("bench HTML report", () => {
     expect(p50).toContain("15.0 ms <span class=\"spread\">±7.1 ms (10.0 ms–20.0 ms)</span>");
   });
 
+  test("a ratio is shaded only when every repeat is beyond 5% on the same side of 1", () => {
+    const ratioCell = /<tr data-key="([^"]+)">.*?<td class="num ?([a-z]*)">[^<]*<\/td><\/tr>/g;
+    const classes = Object.fromEntries([...html.matchAll(ratioCell)].map((m) => [m[1], m[2]]));
+    // p95: 40 ms against 20 ms in both repeats; p50: 15/10 and 20/20, one repeat equal.
+    expect(classes["send_latency:p95"]).toBe("worse");
+    expect(classes["send_latency:p50"]).toBe("");
+    expect(classes["throughput:achieved"]).toBe("");
+  });
+
   test("provenance and run problems are shown, escaped", () => {
     expect(html).toContain("Synapse 1.99.0");
     expect(html).toContain("matrixdotorg/synapse@sha256:def");
