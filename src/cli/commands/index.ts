@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { benchCommand } from "./bench.ts";
+import { coverageCommand } from "./coverage.ts";
 import { envCommand } from "./env.ts";
 import { imagesCommand } from "./images.ts";
 import { listCommand } from "./list.ts";
@@ -11,4 +12,4 @@ import { verifyCommand } from "./verify.ts";
 
 // Every command of the CLI, one module each; `gauntlet --help` lists them in this order.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [benchCommand, envCommand, imagesCommand, listCommand, loadCommand, runCommand, setupCommand, stateResCommand, verifyCommand];
+export const commands: CommandModule<any, any>[] = [benchCommand, coverageCommand, envCommand, imagesCommand, listCommand, loadCommand, runCommand, setupCommand, stateResCommand, verifyCommand];

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Argv, CommandModule } from "yargs";
+import { computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../gate/coverage.ts";
+import { collectSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
+import { UserError } from "../user-error.ts";
+
+interface CoverageArgs {
+  suite: string[];
+  inventory: string;
+  results?: string;
+  json: boolean;
+  min?: number;
+}
+
+const DEFAULT_INVENTORY = fileURLToPath(new URL("../../../fixtures/spec-endpoints.tsv", import.meta.url));
+
+function testsFromResults(file: string): CoverageTest[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UserError(`--results ${file}: expected a results.json written by gauntlet run (${(error as Error).message})`);
+  }
+  const tests = (parsed as { tests?: { id?: unknown; endpoints?: unknown }[] }).tests;
+  if (!Array.isArray(tests)) throw new UserError(`--results ${file}: no "tests" array; is it a gauntlet results.json?`);
+  return tests.map((t) => ({ id: String(t.id), endpoints: Array.isArray(t.endpoints) ? t.endpoints.map(String) : [] }));
+}
+
+export const coverageCommand: CommandModule<object, CoverageArgs> = {
+  command: "coverage",
+  describe: "spec endpoints the suites cover, per API and group, with uncovered endpoints and missing success/error cases",
+  builder: (yargs) =>
+    (yargs as Argv<object>)
+      .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite ids or folders (default: all suites)" })
+      .option("inventory", { type: "string", default: DEFAULT_INVENTORY, describe: "endpoint inventory TSV (api, method, path, group, deprecated)" })
+      .option("results", { type: "string", describe: "read the tests from a run's results.json instead of collecting the suites" })
+      .option("json", { type: "boolean", default: false, describe: "print one JSON document" })
+      .option("min", { type: "number", describe: "exit 1 when client-server coverage of non-deprecated endpoints is below this percentage" }) as unknown as Argv<CoverageArgs>,
+  handler: async (argv) => {
+    let inventory;
+    try {
+      inventory = loadInventory(argv.inventory);
+    } catch (error) {
+      throw new UserError(`cannot read the endpoint inventory ${argv.inventory}: ${(error as Error).message}`);
+    }
+    let tests: CoverageTest[];
+    if (argv.results) tests = testsFromResults(argv.results);
+    else {
+      const { records, errors } = await collectSuites(selectSuiteFiles(suiteFiles(), argv.suite));
+      if (errors.length > 0) throw new UserError(`some suite files failed to load:\n${errors.join("\n")}`);
+      tests = records.map((r) => ({ id: r.id, endpoints: r.endpoints }));
+    }
+    const report = computeCoverage(inventory, tests, argv.inventory.split("/").pop());
+    process.stdout.write(`${argv.json ? JSON.stringify(report, null, 2) : formatCoverage(report)}\n`);
+    const clientServer = report.apis.find((a) => a.api === "client-server");
+    if (argv.min !== undefined && clientServer && clientServer.coveredPercent < argv.min) {
+      throw new UserError(`client-server coverage ${clientServer.coveredPercent}% is below --min ${argv.min}%`);
+    }
+  },
+};
