@@ -42,7 +42,9 @@ describe("images from a registry", () => {
       await docker.getImage(source.name).tag({ repo, tag });
       // The engine wants an X-Registry-Auth header even for a registry without auth.
       const stream = await docker.getImage(name).push({ authconfig: { serveraddress: address } } as never);
-      await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (error: Error | null) => (error ? reject(error) : resolve())),
+      );
       // Only the registry has it now: the environment must pull it.
       await docker.getImage(name).remove();
       pushed.push(name);
