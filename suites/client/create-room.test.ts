@@ -32,7 +32,7 @@ describe("presets", () => {
     expect(alice.must(await alice.getStateEvent(roomId, "m.room.join_rules")).join_rule).toBe("invite");
   });
 
-  test("rejects an unknown preset", covers([CREATE], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
+  test("rejects an unknown preset with 400", covers([CREATE], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
     // preset is an enum of three values; anything else is an invalid request.
     expectStatus(await alice.createRoom({ preset: "gauntlet_no_such_preset" }), 400);
   });

@@ -39,7 +39,7 @@ describe("capabilities", () => {
     expect(roomVersions?.available[roomVersions.default]).toBe("stable");
   });
 
-  test("requires an access token", covers(["GET /_matrix/client/v3/capabilities"], "client-server-api/#get_matrixclientv3capabilities"), async ({ anonymous }) => {
+  test("requires an access token: 401 M_MISSING_TOKEN", covers(["GET /_matrix/client/v3/capabilities"], "client-server-api/#get_matrixclientv3capabilities"), async ({ anonymous }) => {
     expectMatrixError(await anonymous.capabilities(), 401, "M_MISSING_TOKEN");
   });
 });

@@ -36,7 +36,7 @@ describe("sending messages", () => {
     expect(await bob.mustSendMessage(publicRoom, "mine", txnId)).not.toBe(await alice.mustSendMessage(publicRoom, "mine", txnId));
   });
 
-  test("a non-member may not send", covers([SEND], "client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid"), async ({ bob, publicRoom }) => {
+  test("a non-member may not send: 403 M_FORBIDDEN", covers([SEND], "client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid"), async ({ bob, publicRoom }) => {
     expectMatrixError(await bob.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "intruder" }), 403, "M_FORBIDDEN");
   });
 
@@ -65,7 +65,7 @@ describe("state events", () => {
     expectMatrixError(await alice.getStateEvent(publicRoom, "org.gauntlet.never_set", "x"), 404, "M_NOT_FOUND");
   });
 
-  test("a member below the required power level may not set state", covers([SEND_STATE], "client-server-api/#mroompower_levels"), async ({ bob, publicRoom }) => {
+  test("a member below the required power level may not set state: 403 M_FORBIDDEN", covers([SEND_STATE], "client-server-api/#mroompower_levels"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     // m.room.name needs level 50 under the default power levels; a joined member has 0.
     expectMatrixError(await bob.sendState(publicRoom, "m.room.name", "", { name: "taken over" }), 403, "M_FORBIDDEN");
@@ -125,7 +125,7 @@ describe("/messages pagination", () => {
     expect(exact.end).toBeUndefined();
   });
 
-  test("a non-member may not read the history of a room with shared visibility", covers([MESSAGES], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
+  test("a non-member may not read the history of a room with shared visibility: 403 M_FORBIDDEN", covers([MESSAGES], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     await alice.mustSendMessage(roomId, "secret");
     expectMatrixError(await bob.messages(roomId, { dir: "b", limit: 10 }), 403, "M_FORBIDDEN");
@@ -163,7 +163,7 @@ describe("redaction", () => {
     await bob.syncUntil(timelineHas(publicRoom, { description: `the redaction ${redaction}`, matches: (e) => e.event_id === redaction && e.type === "m.room.redaction" }));
   });
 
-  test("a member without power may not redact another's message", covers([REDACT], "client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid"), async ({ alice, bob, publicRoom }) => {
+  test("a member without power may not redact another's message: 403 M_FORBIDDEN", covers([REDACT], "client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await alice.mustSendMessage(publicRoom, "mine");
     expectMatrixError(await bob.redact(publicRoom, eventId), 403, "M_FORBIDDEN");

@@ -29,7 +29,7 @@ describe("join", () => {
     expect(bob.must(await bob.joinById(publicRoom)).room_id).toBe(publicRoom);
   });
 
-  test("may not join an invite-only room without an invite", covers([JOIN], "client-server-api/#post_matrixclientv3joinroomidoralias"), async ({ alice, bob }) => {
+  test("may not join an invite-only room without an invite: 403 M_FORBIDDEN", covers([JOIN], "client-server-api/#post_matrixclientv3joinroomidoralias"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     expectMatrixError(await bob.join(roomId), 403, "M_FORBIDDEN");
   });
@@ -51,7 +51,7 @@ describe("invite", () => {
     expect(await bob.mustJoinRoom(roomId)).toBe(roomId);
   });
 
-  test("a non-member may not invite", covers([INVITE], "client-server-api/#post_matrixclientv3roomsroomidinvite"), async ({ alice, bob, charlie }) => {
+  test("a non-member may not invite: 403 M_FORBIDDEN", covers([INVITE], "client-server-api/#post_matrixclientv3roomsroomidinvite"), async ({ alice, bob, charlie }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     expectMatrixError(await charlie.invite(roomId, bob.userId), 403, "M_FORBIDDEN");
   });
@@ -89,7 +89,7 @@ describe("kick", () => {
     expect(member.reason).toBe("gauntlet kick");
   });
 
-  test("a member without power may not kick", covers([KICK], "client-server-api/#post_matrixclientv3roomsroomidkick"), async ({ alice, bob, charlie, publicRoom }) => {
+  test("a member without power may not kick: 403 M_FORBIDDEN", covers([KICK], "client-server-api/#post_matrixclientv3roomsroomidkick"), async ({ alice, bob, charlie, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     await charlie.mustJoinRoom(publicRoom);
     // The kick level defaults to 50; a joined member has 0 (client-server-api/#mroompower_levels).
@@ -111,7 +111,7 @@ describe("ban", () => {
     expectStatus(await bob.join(publicRoom), 403);
   });
 
-  test("a member without power may not ban", covers([BAN], "client-server-api/#post_matrixclientv3roomsroomidban"), async ({ bob, charlie, publicRoom }) => {
+  test("a member without power may not ban: 403 M_FORBIDDEN", covers([BAN], "client-server-api/#post_matrixclientv3roomsroomidban"), async ({ bob, charlie, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     expectMatrixError(await bob.ban(publicRoom, charlie.userId), 403, "M_FORBIDDEN");
   });
@@ -136,7 +136,7 @@ describe("forget", () => {
     expect(Object.keys(sync.rooms?.leave ?? {})).not.toContain(publicRoom);
   });
 
-  test("a joined room may not be forgotten", covers([FORGET], "client-server-api/#post_matrixclientv3roomsroomidforget"), async ({ alice, publicRoom }) => {
+  test("a joined room may not be forgotten: 400", covers([FORGET], "client-server-api/#post_matrixclientv3roomsroomidforget"), async ({ alice, publicRoom }) => {
     // "400: The user has not left the room".
     expectStatus(await alice.forget(publicRoom), 400);
   });
