@@ -40,6 +40,7 @@ describe("images from a registry", () => {
     for (const name of [fromRegistry(synapseProfile.registryImage(), address), fromRegistry(POSTGRES_REGISTRY_IMAGE, address)]) {
       const [repo, tag] = [name.slice(0, name.lastIndexOf(":")), name.slice(name.lastIndexOf(":") + 1)];
       await docker.getImage(source.name).tag({ repo, tag });
+      pushed.push(name); // removed in afterAll even when the push below fails
       // The engine wants an X-Registry-Auth header even for a registry without auth.
       const stream = await docker.getImage(name).push({ authconfig: { serveraddress: address } } as never);
       await new Promise<void>((resolve, reject) =>
@@ -47,7 +48,6 @@ describe("images from a registry", () => {
       );
       // Only the registry has it now: the environment must pull it.
       await docker.getImage(name).remove();
-      pushed.push(name);
     }
   }, 600_000);
 
