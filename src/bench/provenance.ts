@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { arch, cpus, loadavg, release, totalmem, type } from "node:os";
 import type Dockerode from "dockerode";
 import { Agent, request } from "undici";
+import { execInContainer } from "../env/container.ts";
+import { queryRunPostgres } from "../env/database.ts";
 import { connectEngine, probeEngine } from "../env/engine.ts";
 import type { Environment } from "../env/environment.ts";
 import type { DatabaseProvenance, Machine } from "./results.ts";
@@ -31,20 +33,6 @@ export async function machineProvenance(): Promise<Machine> {
   };
 }
 
-async function exec(docker: Dockerode, containerId: string, command: string[], user?: string): Promise<string> {
-  const handle = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
-  const stream = await handle.start({ hijack: true, stdin: false });
-  const out: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.demuxStream(stream, { write: (chunk: Buffer) => out.push(chunk) } as never, { write: () => {} } as never);
-    stream.on("end", resolve);
-    stream.on("error", reject);
-  });
-  const info = await handle.inspect();
-  if (info.ExitCode !== 0) throw new Error(`${command.join(" ")} exited with ${info.ExitCode}`);
-  return Buffer.concat(out).toString("utf8").trim();
-}
-
 // Settings of Synapse's configuration that change its performance; nothing secret is among them.
 const SYNAPSE_KNOBS = ["caches", "event_cache_size", "bcrypt_rounds", "presence", "use_frozen_dicts", "default_room_version"];
 const POSTGRES_SETTINGS = ["shared_buffers", "work_mem", "effective_cache_size", "synchronous_commit", "fsync", "max_connections", "wal_level"];
@@ -54,7 +42,7 @@ const TUNING_ENV = /^(SYNAPSE_CACHE_FACTOR|SYNAPSE_CACHE_FACTOR_[A-Z_]+|PYTHONMA
 async function synapseConfigKnobs(docker: Dockerode, env: Environment): Promise<Record<string, unknown>> {
   const hs = env.homeserver("hs1");
   const knobs: Record<string, unknown> = {};
-  const text = await exec(docker, hs.containerId, ["cat", "/gauntlet/homeserver.yaml"]);
+  const text = await execInContainer(docker, hs.containerId, ["cat", "/gauntlet/homeserver.yaml"]);
   // The profile writes its YAML as JSON.
   const config = JSON.parse(text) as Record<string, unknown>;
   const database = config.database as { name?: string; args?: Record<string, unknown> } | undefined;
@@ -94,16 +82,9 @@ async function homeserverVersion(env: Environment): Promise<{ version: string | 
   return { version, serverHeader, clientVersions, problems };
 }
 
-async function postgresProvenance(docker: Dockerode, env: Environment): Promise<DatabaseProvenance["postgres"]> {
-  const pg = env.state.postgres;
-  if (!pg) return null;
-  const psql = (sql: string) =>
-    exec(
-      docker,
-      pg.containerId,
-      ["sh", "-c", `bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1); "\${bin:-/usr/bin}/psql" -h /tmp -p ${pg.port} -U ${pg.user} -d postgres -Atc "${sql}"`],
-      "postgres",
-    );
+async function postgresProvenance(env: Environment): Promise<DatabaseProvenance["postgres"]> {
+  if (!env.state.postgres) return null;
+  const psql = (sql: string) => queryRunPostgres(env.state, sql);
   const version = await psql("SHOW server_version");
   const rows = await psql(`SELECT name || '=' || setting || coalesce(unit, '') FROM pg_settings WHERE name IN (${POSTGRES_SETTINGS.map((s) => `'${s}'`).join(",")})`);
   const settings = Object.fromEntries(rows.split("\n").filter(Boolean).map((row) => [row.slice(0, row.indexOf("=")), row.slice(row.indexOf("=") + 1)]));
@@ -130,7 +111,7 @@ export async function databaseProvenance(env: Environment): Promise<DatabaseProv
   }
   let postgres: DatabaseProvenance["postgres"] = null;
   try {
-    postgres = await postgresProvenance(docker, env);
+    postgres = await postgresProvenance(env);
   } catch (error) {
     problems.push(`PostgreSQL version: ${(error as Error).message}`);
   }

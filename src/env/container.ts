@@ -62,3 +62,21 @@ export async function containerState(docker: Dockerode, containerId: string): Pr
   const info = await docker.getContainer(containerId).inspect();
   return { running: info.State.Running, exitCode: info.State.ExitCode };
 }
+
+/** Runs a command in a container and returns its stdout; throws with the exit code when it fails. */
+export async function execInContainer(docker: Dockerode, containerId: string, command: string[], user?: string): Promise<string> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.demuxStream(stream, { write: (chunk: Buffer) => stdout.push(chunk) } as never, { write: (chunk: Buffer) => stderr.push(chunk) } as never);
+    stream.on("end", resolve);
+    stream.on("error", reject);
+  });
+  const info = await exec.inspect();
+  if (info.ExitCode !== 0) {
+    throw new Error(`${command.join(" ")} exited with ${info.ExitCode} in ${containerId.slice(0, 12)}: ${Buffer.concat(stderr).toString("utf8").trim()}`);
+  }
+  return Buffer.concat(stdout).toString("utf8").trim();
+}

@@ -1,5 +1,7 @@
 import type { StartedTestContainer } from "testcontainers";
-import { startContainer, type ContainerRequest } from "./container.ts";
+import { execInContainer, startContainer, type ContainerRequest } from "./container.ts";
+import { connectEngine } from "./engine.ts";
+import type { RunState } from "./state.ts";
 import type { ContainerPlan, PostgresDatabase } from "./profiles/types.ts";
 
 const PG_DIR = "/gauntlet-pg";
@@ -37,10 +39,20 @@ export function postgresPlan(options: { listenAddress: string; port: number; use
   };
 }
 
+/** psql inside the PostgreSQL container over its Unix socket, unaligned output; the SQL travels as $1, unquoted. */
+export function psqlCommand(port: number, user: string, sql: string): string[] {
+  return ["/bin/sh", "-c", `${PG_BIN}; "$bin/psql" -h /tmp -p ${port} -U ${user} -d postgres -v ON_ERROR_STOP=1 -Atc "$1"`, "psql", sql];
+}
+
+/** A query against the PostgreSQL server of a run started earlier (possibly by another process). */
+export async function queryRunPostgres(state: RunState, sql: string): Promise<string> {
+  if (!state.postgres) throw new Error(`run ${state.runId} has no PostgreSQL server`);
+  const { docker } = await connectEngine();
+  return execInContainer(docker, state.postgres.containerId, psqlCommand(state.postgres.port, state.postgres.user, sql), "postgres");
+}
+
 async function psql(server: PostgresServer, sql: string): Promise<string> {
-  const result = await server.container.exec(
-    ["/bin/sh", "-c", `${PG_BIN}; "$bin/psql" -h /tmp -p ${server.port} -U ${server.user} -d postgres -v ON_ERROR_STOP=1 -Atc "$1"`, "psql", sql],
-  );
+  const result = await server.container.exec(psqlCommand(server.port, server.user, sql));
   if (result.exitCode !== 0) throw new Error(`psql ${JSON.stringify(sql)} failed (exit ${result.exitCode}): ${result.output.trim()}`);
   return result.stdout.trim();
 }

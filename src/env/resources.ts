@@ -1,4 +1,6 @@
 import type Dockerode from "dockerode";
+import { execInContainer } from "./container.ts";
+import { queryRunPostgres } from "./database.ts";
 import { connectEngine } from "./engine.ts";
 import type { RunState } from "./state.ts";
 
@@ -126,20 +128,6 @@ export class ResourceSampler {
   }
 }
 
-async function execText(docker: Dockerode, containerId: string, command: string[], user?: string): Promise<string> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const stdout: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.demuxStream(stream, { write: (chunk: Buffer) => stdout.push(chunk) } as never, { write: () => {} } as never);
-    stream.on("end", resolve);
-    stream.on("error", reject);
-  });
-  const info = await exec.inspect();
-  if (info.ExitCode !== 0) throw new Error(`${command.join(" ")} exited with ${info.ExitCode} in ${containerId.slice(0, 12)}`);
-  return Buffer.concat(stdout).toString("utf8").trim();
-}
-
 /** On-disk size of each homeserver's database, in bytes (SQLite: the file with its WAL). */
 export async function databaseSizes(state: RunState): Promise<Record<string, number>> {
   const { docker } = await connectEngine();
@@ -147,17 +135,10 @@ export async function databaseSizes(state: RunState): Promise<Record<string, num
   for (const hs of state.homeservers) {
     if (hs.database.kind === "sqlite") {
       const path = hs.database.name;
-      const out = await execText(docker, hs.containerId, ["sh", "-c", `cat "${path}" "${path}-wal" 2>/dev/null | wc -c`]);
+      const out = await execInContainer(docker, hs.containerId, ["sh", "-c", `cat "${path}" "${path}-wal" 2>/dev/null | wc -c`]);
       sizes[hs.name] = Number(out);
     } else if (state.postgres) {
-      const sql = `SELECT pg_database_size('${hs.database.name}')`;
-      const out = await execText(
-        docker,
-        state.postgres.containerId,
-        ["sh", "-c", `bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); "$bin/psql" -h /tmp -p ${state.postgres.port} -U ${state.postgres.user} -d postgres -Atc "${sql}"`],
-        "postgres",
-      );
-      sizes[hs.name] = Number(out);
+      sizes[hs.name] = Number(await queryRunPostgres(state, `SELECT pg_database_size('${hs.database.name}')`));
     }
   }
   return sizes;
