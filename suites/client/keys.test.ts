@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { newTxnId } from "../../src/client/client.ts";
+import { newTxnId, type MatrixClient } from "../../src/client/client.ts";
 import { crossSigningKeysFor, deviceKeysFor, oneTimeKeys, signAs } from "../../src/client/device-keys.ts";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
@@ -15,6 +15,19 @@ const DEVICE_SIGNING = "POST /_matrix/client/v3/keys/device_signing/upload";
 const SIGNATURES = "POST /_matrix/client/v3/keys/signatures/upload";
 const TO_DEVICE = "PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}";
 const SYNC = "GET /_matrix/client/v3/sync";
+
+
+/** A device with uploaded keys whose owner has cross-signing keys: the start of every signature upload. */
+async function deviceWithCrossSigning(account: { client: MatrixClient; password: string }) {
+  const { client, password } = account;
+  const deviceId = client.deviceId ?? "";
+  const { deviceKeys } = deviceKeysFor(client.userId, deviceId);
+  client.must(await client.call(endpoints.keysUpload, { body: { device_keys: deviceKeys } }));
+  const keys = crossSigningKeysFor(client.userId);
+  client.must(await withPasswordAuth(client, endpoints.deviceSigningUpload, password, { body: keys.body }));
+  const { signatures: _own, ...bare } = deviceKeys;
+  return { client, deviceId, keys, sskId: `ed25519:${keys.selfSigning.publicKey}`, bare };
+}
 
 describe("device keys", () => {
   test("uploaded device keys are returned by a query from another user", covers([UPLOAD, QUERY], "client-server-api/#post_matrixclientv3keysquery"), async ({ alice, bob }) => {
@@ -96,14 +109,7 @@ describe("cross-signing", () => {
   });
 
   test("a device signature by the self-signing key is published", covers([DEVICE_SIGNING, SIGNATURES, UPLOAD, QUERY], "client-server-api/#post_matrixclientv3keyssignaturesupload"), async ({ account }) => {
-    const { client, password } = account;
-    const deviceId = client.deviceId ?? "";
-    const { deviceKeys } = deviceKeysFor(client.userId, deviceId);
-    client.must(await client.call(endpoints.keysUpload, { body: { device_keys: deviceKeys } }));
-    const keys = crossSigningKeysFor(client.userId);
-    client.must(await withPasswordAuth(client, endpoints.deviceSigningUpload, password, { body: keys.body }));
-    const sskId = `ed25519:${keys.selfSigning.publicKey}`;
-    const { signatures: _own, ...bare } = deviceKeys;
+    const { client, deviceId, keys, sskId, bare } = await deviceWithCrossSigning(account);
     const signed = signAs(bare, client.userId, sskId, keys.selfSigning);
     const res = client.must(await client.call(endpoints.signaturesUpload, { body: { [client.userId]: { [deviceId]: signed } } }));
     expect(res.failures ?? {}).toEqual({});
@@ -112,14 +118,7 @@ describe("cross-signing", () => {
   });
 
   test("a signature that does not verify is reported in failures with M_INVALID_SIGNATURE", covers([DEVICE_SIGNING, SIGNATURES], "client-server-api/#post_matrixclientv3keyssignaturesupload"), async ({ account }) => {
-    const { client, password } = account;
-    const deviceId = client.deviceId ?? "";
-    const { deviceKeys } = deviceKeysFor(client.userId, deviceId);
-    client.must(await client.call(endpoints.keysUpload, { body: { device_keys: deviceKeys } }));
-    const keys = crossSigningKeysFor(client.userId);
-    client.must(await withPasswordAuth(client, endpoints.deviceSigningUpload, password, { body: keys.body }));
-    const sskId = `ed25519:${keys.selfSigning.publicKey}`;
-    const { signatures: _own, ...bare } = deviceKeys;
+    const { client, deviceId, keys, sskId, bare } = await deviceWithCrossSigning(account);
     // Signed by the wrong key under the self-signing key's ID.
     const forged = signAs(bare, client.userId, sskId, keys.userSigning);
     const res = client.must(await client.call(endpoints.signaturesUpload, { body: { [client.userId]: { [deviceId]: forged } } }));
