@@ -4,7 +4,7 @@
  * of secrets this process has handed out (tokens and passwords of provisioned users).
  */
 
-const SECRET_KEY = /^(access_token|refresh_token|password|new_password|token|mac|registration_shared_secret|login_token)$/i;
+const SECRET_KEY = /^(access_token|refresh_token|password|new_password|token|mac|registration_shared_secret|login_token|as_token|hs_token|client_secret)$/i;
 const REDACTED = "<redacted>";
 
 const knownSecrets = new Set<string>();

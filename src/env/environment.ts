@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { newAppserviceRegistration } from "../appservice/registration.ts";
 import type Dockerode from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { containerLogs, containerState, startContainer, type NetworkMode } from "./container.ts";
@@ -8,7 +9,7 @@ import { POSTGRES_REGISTRY_IMAGE, fromRegistry, resolveImage, type ImageSource, 
 import { LABEL_RUN } from "./labels.ts";
 import { allocateFreePort } from "./ports.ts";
 import { getProfile } from "./profiles/index.ts";
-import type { DatabaseConfig, DatabaseKind, HomeserverProfile, NewUser, ProvisionedUser } from "./profiles/types.ts";
+import type { DatabaseConfig, DatabaseKind, HarnessServices, HomeserverProfile, NewUser, ProvisionedUser } from "./profiles/types.ts";
 import { publicView, readRunState, writeRunState, type HomeserverRecord, type RunState } from "./state.ts";
 import { removeRun } from "./teardown.ts";
 import { homeserverSecrets, newSigningKey, randomSecret } from "./secrets.ts";
@@ -35,6 +36,11 @@ export interface EnvironmentOptions {
   configOverrides?: Record<string, unknown>;
   /** How long a homeserver may take to become healthy. */
   healthTimeoutMs?: number;
+  /**
+   * Register the harness's application service and mail sink with each homeserver (default: with
+   * host networking, where the container reaches the harness on 127.0.0.1).
+   */
+  harnessServices?: boolean;
 }
 
 export class HomeserverStartError extends Error {
@@ -177,6 +183,14 @@ async function waitHealthy(
   );
 }
 
+/** Ports and credentials of the application service and mail sink the harness plays for one homeserver. */
+async function harnessServicesFor(serverHost: string): Promise<HarnessServices> {
+  return {
+    appservice: newAppserviceRegistration(await allocateFreePort()),
+    mail: { smtpPort: await allocateFreePort(), from: `noreply@${serverHost}` },
+  };
+}
+
 /**
  * Starts an environment and waits until every homeserver is healthy. On any failure or abort,
  * everything the run started is removed before the promise rejects.
@@ -245,6 +259,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     }
     signal?.throwIfAborted();
 
+    const withServices = options.harnessServices ?? network === "host";
     const names = servers === 2 ? ["hs1", "hs2"] : ["hs1"];
     const records = await Promise.all(
       names.map(async (name): Promise<HomeserverRecord> => {
@@ -265,6 +280,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         const tls = await issueServerCertificate(ca, { names: [...new Set([serverHost, host, "localhost", "127.0.0.1"])] });
         const secrets = homeserverSecrets();
         const key = newSigningKey();
+        const services = withServices ? await harnessServicesFor(serverHost) : undefined;
         const plan = profile.plan({
           name,
           serverName,
@@ -278,6 +294,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           caCertPem: ca.certPem,
           secrets,
           signingKey: key,
+          ...(services ? { services } : {}),
           ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
         });
         signal?.throwIfAborted();
@@ -310,6 +327,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           signingKeyId: `ed25519:${key.version}`,
           registrationSharedSecret: secrets.registrationSharedSecret,
           admin,
+          ...(services?.appservice ? { appservice: services.appservice } : {}),
+          ...(services?.mail ? { mail: services.mail } : {}),
         };
       }),
     );

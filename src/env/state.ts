@@ -3,7 +3,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ResolvedImage } from "./images.ts";
 import type { NetworkMode } from "./container.ts";
-import type { DatabaseKind, ProvisionedUser } from "./profiles/types.ts";
+import type { AppserviceRegistration } from "../appservice/registration.ts";
+import type { DatabaseKind, MailService, ProvisionedUser } from "./profiles/types.ts";
 import type { CertificatePair } from "./tls.ts";
 
 export interface HomeserverRecord {
@@ -19,6 +20,10 @@ export interface HomeserverRecord {
   signingKeyId: string;
   registrationSharedSecret: string;
   admin: ProvisionedUser;
+  /** The harness's application service as registered with this homeserver (tokens included). */
+  appservice?: AppserviceRegistration;
+  /** The mail sink this homeserver sends its email to. */
+  mail?: MailService;
 }
 
 export interface RunState {
@@ -107,6 +112,8 @@ export function publicView(state: RunState) {
       database: hs.database,
       signingKeyId: hs.signingKeyId,
       adminUserId: hs.admin.userId,
+      appservice: hs.appservice ? { id: hs.appservice.id, url: hs.appservice.url } : null,
+      mailSink: hs.mail ? `127.0.0.1:${hs.mail.smtpPort}` : null,
     })),
   };
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { AppserviceRegistration } from "../appservice/registration.ts";
 import { MatrixClient } from "../client/client.ts";
 import { ExchangeLog, recordTiming } from "../client/exchange.ts";
 import { registerSecret } from "../client/redact.ts";
 import { registerWithDummyAuth } from "../client/registration.ts";
 import { Environment } from "../env/environment.ts";
 import { getProfile } from "../env/profiles/index.ts";
+import type { MailService } from "../env/profiles/types.ts";
 
 /** The environment variables through which `gauntlet run` tells suite workers what to test. */
 export const RUN_ID_VARIABLE = "GAUNTLET_RUN_ID";
@@ -28,6 +30,10 @@ export interface TargetHomeserver {
   baseUrl: string;
   serverName: string;
   provisioning: Provisioning;
+  /** The harness's application service, when the homeserver was started with it registered. */
+  appservice?: AppserviceRegistration;
+  /** The mail sink the homeserver sends its email to, when it was started with one. */
+  mail?: MailService;
 }
 
 /** A deployment given by URL instead of a run: what `--url` writes to the target file (mode 0600). */
@@ -42,12 +48,19 @@ export class DeploymentHomeserver {
   readonly name: string;
   readonly baseUrl: string;
   readonly serverName: string;
+  readonly appservice: AppserviceRegistration | undefined;
+  readonly mail: MailService | undefined;
   readonly #provisioning: Provisioning;
 
   constructor(target: TargetHomeserver) {
     this.name = target.name;
     this.baseUrl = target.baseUrl;
     this.serverName = target.serverName;
+    this.appservice = target.appservice;
+    // The application service's tokens are credentials like any access token: masked in reports.
+    registerSecret(target.appservice?.as_token);
+    registerSecret(target.appservice?.hs_token);
+    this.mail = target.mail;
     this.#provisioning = target.provisioning;
   }
 
@@ -112,6 +125,8 @@ export function targetsOfRun(runId: string): TargetHomeserver[] {
     baseUrl: hs.baseUrl,
     serverName: hs.serverName,
     provisioning: { kind: "profile", profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
+    ...(hs.appservice ? { appservice: hs.appservice } : {}),
+    ...(hs.mail ? { mail: hs.mail } : {}),
   }));
 }
 

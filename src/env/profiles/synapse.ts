@@ -1,8 +1,9 @@
 import { registerWithSharedSecret } from "./synapse-registration.ts";
-import type { ContainerPlan, HomeserverProfile, HomeserverSpec } from "./types.ts";
+import type { ContainerPlan, HomeserverProfile, HomeserverSpec, MailService } from "./types.ts";
 
 /** Where everything of a Synapse container lives; not a VOLUME of any image, so removal takes it all. */
 export const SYNAPSE_DIR = "/gauntlet";
+const APPSERVICE_FILE = `${SYNAPSE_DIR}/appservice.yaml`;
 
 // Complement's values: high enough that no suite or load scenario is throttled.
 const unlimited = { per_second: 9999, burst_count: 9999 };
@@ -100,7 +101,26 @@ export function synapseConfig(spec: HomeserverSpec): Record<string, unknown> {
     rc_user_directory: unlimited,
     rc_reports: unlimited,
     rc_federation: { window_size: 1000, sleep_limit: 10000, sleep_delay: 500, reject_limit: 99999, concurrent: 100 },
+    // A logged-in device may mint a login token for another one (client-server-api/#post_matrixclientv1loginget_token).
+    login_via_existing_session: { enabled: true, require_ui_auth: true, token_timeout: "5m" },
+    ...(spec.services?.appservice ? { app_service_config_files: [APPSERVICE_FILE] } : {}),
+    ...(spec.services?.mail ? { email: synapseEmailConfig(spec.services.mail) } : {}),
     ...spec.configOverrides,
+  };
+}
+
+/** Email through the harness's plain SMTP sink on loopback: validation tokens only, no notifications. */
+function synapseEmailConfig(mail: MailService): Record<string, unknown> {
+  return {
+    smtp_host: "127.0.0.1",
+    smtp_port: mail.smtpPort,
+    force_tls: false,
+    require_transport_security: false,
+    enable_tls: false,
+    notif_from: `Gauntlet <${mail.from}>`,
+    app_name: "Gauntlet",
+    enable_notifs: false,
+    validation_token_lifetime: "15m",
   };
 }
 
@@ -135,6 +155,9 @@ export const synapseProfile: HomeserverProfile = {
         { path: `${SYNAPSE_DIR}/tls.crt`, content: spec.tls.certPem },
         { path: `${SYNAPSE_DIR}/tls.key`, content: spec.tls.keyPem, mode: secret },
         { path: `${SYNAPSE_DIR}/ca.crt`, content: spec.caCertPem },
+        ...(spec.services?.appservice
+          ? [{ path: APPSERVICE_FILE, content: JSON.stringify(spec.services.appservice, null, 2), mode: secret }]
+          : []),
       ],
       // Both the registry image and the Debian-built one have python3 with Synapse installed.
       entrypoint: ["python3", "-m", "synapse.app.homeserver"],

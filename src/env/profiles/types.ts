@@ -1,3 +1,4 @@
+import type { AppserviceRegistration } from "../../appservice/registration.ts";
 import type { CertificatePair } from "../tls.ts";
 
 export type DatabaseKind = "sqlite" | "postgres";
@@ -44,8 +45,28 @@ export interface HomeserverSpec {
   secrets: HomeserverSecrets;
   /** ed25519 signing key: id (`ed25519:a_xxxx` without the algorithm) and unpadded base64 seed. */
   signingKey: { version: string; seedBase64: string };
+  /** Services the harness itself plays for the homeserver, on loopback. */
+  services?: HarnessServices;
   /** Implementation-specific settings laid over the generated configuration (top-level keys). */
   configOverrides?: Record<string, unknown>;
+}
+
+/**
+ * Counterparts the harness runs in its own process while suites need them, wired into the
+ * homeserver's configuration at start. Only with host networking: the container reaches them
+ * on 127.0.0.1.
+ */
+export interface HarnessServices {
+  /** An application service registered with the homeserver (Application Service API). */
+  appservice?: AppserviceRegistration;
+  /** Plain SMTP on 127.0.0.1 that takes the homeserver's email, e.g. validation tokens. */
+  mail?: MailService;
+}
+
+export interface MailService {
+  smtpPort: number;
+  /** Sender address of the homeserver's email. */
+  from: string;
 }
 
 /** How to run a homeserver's container: files to place in it and the process to start. */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { newAppserviceRegistration } from "../../../src/appservice/registration.ts";
 import { SYNAPSE_DIR, synapseConfig, synapseLogConfig, synapseProfile } from "../../../src/env/profiles/synapse.ts";
 import type { HomeserverSpec } from "../../../src/env/profiles/types.ts";
 import { homeserverSecrets, newSigningKey } from "../../../src/env/secrets.ts";
@@ -119,5 +120,37 @@ describe("Synapse test-mode configuration", () => {
     expect(files[`${SYNAPSE_DIR}/tls.key`]).toMatchObject({ content: "KEY", mode: 0o600 });
     expect(files[`${SYNAPSE_DIR}/ca.crt`]!.content).toBe("CA");
     expect(plan.command).toContain(`${SYNAPSE_DIR}/homeserver.yaml`);
+  });
+
+  test("lets a logged-in device mint login tokens, behind user-interactive auth", () => {
+    expect(synapseConfig(spec()).login_via_existing_session).toEqual({ enabled: true, require_ui_auth: true, token_timeout: "5m" });
+  });
+
+  test("without harness services there is no application service and no email", () => {
+    const config = synapseConfig(spec());
+    expect(config.app_service_config_files).toBeUndefined();
+    expect(config.email).toBeUndefined();
+    expect(synapseProfile.plan(spec()).files.map((f) => f.path)).not.toContain(`${SYNAPSE_DIR}/appservice.yaml`);
+  });
+
+  test("registers the harness's application service from a file readable by the owner only", () => {
+    const appservice = newAppserviceRegistration(41234);
+    const s = spec({ services: { appservice } });
+    expect(synapseConfig(s).app_service_config_files).toEqual([`${SYNAPSE_DIR}/appservice.yaml`]);
+    const file = synapseProfile.plan(s).files.find((f) => f.path === `${SYNAPSE_DIR}/appservice.yaml`);
+    expect(file?.mode).toBe(0o600);
+    expect(JSON.parse(file?.content ?? "{}")).toEqual(appservice);
+  });
+
+  test("sends email over plain SMTP to the harness's sink on loopback", () => {
+    const config = synapseConfig(spec({ services: { mail: { smtpPort: 42525, from: "noreply@localhost" } } }));
+    expect(config.email).toMatchObject({
+      smtp_host: "127.0.0.1",
+      smtp_port: 42525,
+      enable_tls: false,
+      require_transport_security: false,
+      notif_from: "Gauntlet <noreply@localhost>",
+      enable_notifs: false,
+    });
   });
 });
