@@ -1,9 +1,11 @@
 import { test as base } from "vitest";
+import { ApplicationService } from "../src/appservice/server.ts";
 import type { MatrixClient } from "../src/client/client.ts";
 import { hintFor } from "../src/client/errors.ts";
 import { describeExchange, ExchangeLog } from "../src/client/exchange.ts";
 import { redactText } from "../src/client/redact.ts";
 import { loadDeployment, type Deployment, type DeploymentHomeserver } from "../src/gate/deployment.ts";
+import { SmtpSink } from "../src/mail/smtp-sink.ts";
 
 declare module "vitest" {
   interface TaskMeta {
@@ -28,7 +30,17 @@ export interface TestUser {
 
 export const test = base.extend<{
   $worker: { deployment: Deployment };
+  $file: {
+    /** hs1's mail sink, listening while the file runs; undefined when the deployment has none. */
+    mailSink: SmtpSink | undefined;
+    /** The application service registered with hs1, serving while the file runs; undefined when there is none. */
+    applicationService: ApplicationService | undefined;
+  };
   $test: {
+    /** Email hs1 sent; tests that read email skip with the reason when the deployment has no mail sink. */
+    mail: SmtpSink;
+    /** The harness's application service on hs1; tests that need it skip with the reason when there is none. */
+    appservice: ApplicationService;
     /** Requests of every client of the test, for failure messages. */
     requests: ExchangeLog;
     hs: DeploymentHomeserver;
@@ -63,6 +75,33 @@ export const test = base.extend<{
     },
     { auto: true },
   ],
+  // Each homeserver has one sink port: a second file that needs it waits until the first lets go.
+  mailSink: [
+    async ({ deployment }, use) => {
+      const mail = deployment.homeserver("hs1").mail;
+      const sink = mail ? await SmtpSink.listen({ port: mail.smtpPort }) : undefined;
+      await use(sink);
+      await sink?.close();
+    },
+    { scope: "file" },
+  ],
+  applicationService: [
+    async ({ deployment }, use) => {
+      const registration = deployment.homeserver("hs1").appservice;
+      const service = registration ? await ApplicationService.listen(registration) : undefined;
+      await use(service);
+      await service?.close();
+    },
+    { scope: "file" },
+  ],
+  mail: async ({ mailSink, skip }, use) => {
+    if (!mailSink) skip("the deployment sends its email to no sink of the harness (started by gauntlet with host networking, it does)");
+    await use(mailSink as SmtpSink);
+  },
+  appservice: async ({ applicationService, skip }, use) => {
+    if (!applicationService) skip("no application service of the harness is registered with the homeserver (started by gauntlet with host networking, it is)");
+    await use(applicationService as ApplicationService);
+  },
   hs: async ({ deployment }, use) => use(deployment.homeserver("hs1")),
   hs2: async ({ deployment, skip }, use) => {
     if (!deployment.has("hs2")) skip("needs a second homeserver: run with --servers 2");
