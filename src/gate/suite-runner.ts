@@ -49,6 +49,10 @@ export interface SuiteRunOptions {
   grep?: string;
   shard?: string;
   maxWorkers?: number;
+  /** Tests of one file in flight at once (1: one after another; default: the suites' config, 4). */
+  concurrency?: number;
+  /** Random order of files and of tests within them, from this seed. */
+  shuffleSeed?: number;
   /** Environment variables the suite workers need (the run id or target file). */
   env: Record<string, string>;
   progress: (line: string) => void;
@@ -106,6 +110,11 @@ export async function runSuites(options: SuiteRunOptions): Promise<SuiteRunOutco
       ...(options.grep ? { testNamePattern: options.grep } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
+      ...(options.concurrency ? { maxConcurrency: options.concurrency } : {}),
+      sequence: {
+        ...(options.concurrency ? { concurrent: options.concurrency > 1 } : {}),
+        ...(options.shuffleSeed !== undefined ? { shuffle: { files: true, tests: true }, seed: options.shuffleSeed } : {}),
+      },
     }, collector);
     if (!options.signal?.aborted) await vitest.start(options.files.map((file) => join(SUITES_ROOT, file)));
     if (options.signal?.aborted) onAbort();

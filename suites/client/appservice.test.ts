@@ -51,7 +51,8 @@ describe("pinging an application service", () => {
 
 // Homeservers may cache what an application service says of its protocols, failures included
 // (Synapse: an hour), so every test that makes the homeserver ask runs while the service listens.
-describe("third-party networks", () => {
+// One at a time: tests set what the shared service answers.
+describe("third-party networks", { concurrent: false }, () => {
   test("protocols are listed and lookups for a protocol nobody bridges are empty", covers(
     [PROTOCOLS, "GET /_matrix/client/v3/thirdparty/location/{protocol}", "GET /_matrix/client/v3/thirdparty/user/{protocol}", "GET /_matrix/client/v3/thirdparty/location", "GET /_matrix/client/v3/thirdparty/user"],
     "client-server-api/#third-party-networks",

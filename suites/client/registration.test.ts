@@ -63,7 +63,9 @@ describe("user-interactive registration", () => {
   });
 });
 
-describe("username availability", () => {
+// One at a time: servers may throttle availability checks against username enumeration (Synapse
+// answers 429 to concurrent ones), and the spec allows that.
+describe("username availability", { concurrent: false }, () => {
   test("reports a free username as available", covers([AVAILABLE], "client-server-api/#get_matrixclientv3registeravailable"), async ({ anonymous }) => {
     const body = anonymous.must(await anonymous.registerAvailable(freshLocalpart()));
     expect(body.available).toBe(true);

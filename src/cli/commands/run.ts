@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,8 @@ interface RunArgs extends EnvironmentArgs {
   keep: boolean;
   allure: boolean;
   workers?: number;
+  concurrency?: number;
+  shuffle?: string;
   requestTimeout: number;
   quiet: boolean;
 }
@@ -41,6 +44,14 @@ export function parseShard(value: string): { index: number; count: number } {
   const count = Number(match?.[2]);
   if (!match || index < 1 || count < 1 || index > count) throw new UserError(`--shard ${value}: expected i/n with 1 ≤ i ≤ n, e.g. 1/3`, 2);
   return { index, count };
+}
+
+/** `--shuffle` alone picks a seed; `--shuffle SEED` repeats the order of an earlier run. */
+export function parseShuffle(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === "") return randomInt(1, 2 ** 31);
+  if (!/^\d{1,10}$/.test(value)) throw new UserError(`--shuffle ${value}: expected a whole-number seed, or no value for a random one`, 2);
+  return Number(value);
 }
 
 function expectationsFor(argv: RunArgs): { file: string | null; expectations: Expectations | null } {
@@ -86,11 +97,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("keep", { type: "boolean", default: false, describe: "leave the environment running afterwards" })
       .option("allure", { type: "boolean", default: true, describe: "write Allure results and the HTML report (needs Java)" })
       .option("workers", { type: "number", describe: "suite files run in parallel (default 3)" })
+      .option("concurrency", { type: "number", describe: "tests of one file run at once (default 4; 1 runs them one after another)" })
+      .option("shuffle", { type: "string", describe: "run files and tests in a random order; the seed is printed, --shuffle SEED repeats an order" })
       .option("request-timeout", { type: "number", default: 15, describe: "seconds any one request to the homeserver may take (long-polls add their poll time)" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress lines on stderr" })
       .conflicts("run", "url") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     if (argv.shard) parseShard(argv.shard);
+    const shuffleSeed = parseShuffle(argv.shuffle);
+    if (argv.concurrency !== undefined && !(Number.isInteger(argv.concurrency) && argv.concurrency >= 1)) {
+      throw new UserError(`--concurrency ${argv.concurrency}: expected a whole number of at least 1`, 2);
+    }
     if (argv.grep) {
       try {
         new RegExp(argv.grep);
@@ -144,12 +161,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
         };
       }
 
-      progress(`running ${files.length} suite file(s)${argv.grep ? ` matching /${argv.grep}/` : ""}${argv.shard ? `, shard ${argv.shard}` : ""} against ${target.baseUrls.join(", ")}`);
+      progress(`running ${files.length} suite file(s)${argv.grep ? ` matching /${argv.grep}/` : ""}${argv.shard ? `, shard ${argv.shard}` : ""}${shuffleSeed !== undefined ? `, shuffled (--shuffle ${shuffleSeed} repeats this order)` : ""} against ${target.baseUrls.join(", ")}`);
       const outcome = await runSuites({
         files,
         ...(argv.grep ? { grep: argv.grep } : {}),
         ...(argv.shard ? { shard: argv.shard } : {}),
         ...(argv.workers ? { maxWorkers: argv.workers } : {}),
+        ...(argv.concurrency ? { concurrency: argv.concurrency } : {}),
+        ...(shuffleSeed !== undefined ? { shuffleSeed } : {}),
         env: workerEnv,
         progress,
         signal: controller.signal,
