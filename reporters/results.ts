@@ -36,7 +36,8 @@ export interface RunResults {
   durationMs: number;
   /** What was tested: homeserver implementation, database, URLs. No secrets. */
   target: { homeserver: string; database: string | null; runId: string | null; baseUrls: string[] };
-  selection: { suites: string[]; grep: string | null; shard: string | null };
+  /** shuffleSeed: with --shuffle, the seed that repeats the order; concurrency: tests of a file at once (null: the suites' default). */
+  selection: { suites: string[]; grep: string | null; shard: string | null; shuffleSeed?: number | null; concurrency?: number | null };
   timings: { environmentMs: number; suitesMs: number };
   /** Errors outside any test (a suite file that failed to load, an unhandled rejection). */
   errors: string[];

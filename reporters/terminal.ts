@@ -24,6 +24,8 @@ export function renderTerminal(results: RunResults, reportPaths: Record<string, 
     `${s.total} tests: ${s.passed} passed, ${s.failed} failed (${s.expectedFailures} expected, ${s.unexpectedFailures} unexpected), ${s.skipped} skipped, ${s.unexpectedPasses} unexpected passes, ${s.staleExpectations} stale expectations`,
     `time: ${(results.durationMs / 1000).toFixed(1)} s (environment ${(results.timings.environmentMs / 1000).toFixed(1)} s, suites ${(results.timings.suitesMs / 1000).toFixed(1)} s)`,
   );
+  // A failure that only shows in one order is reproducible with its seed.
+  if (typeof results.selection.shuffleSeed === "number") lines.push(`order: shuffled; --shuffle ${results.selection.shuffleSeed} repeats it`);
   for (const [name, path] of Object.entries(reportPaths)) lines.push(`${name.padEnd(9)} ${path}`);
   lines.push(results.gate.passed ? "gate: PASSED" : `gate: FAILED (${results.gate.reasons.join("; ")})`, "");
   return lines.join("\n");

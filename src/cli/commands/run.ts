@@ -183,7 +183,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         startedAt: startedAt.toISOString(),
         durationMs: Date.now() - startedAt.getTime(),
         target,
-        selection: { suites: argv.suite, grep: argv.grep ?? null, shard: argv.shard ?? null },
+        selection: { suites: argv.suite, grep: argv.grep ?? null, shard: argv.shard ?? null, shuffleSeed: shuffleSeed ?? null, concurrency: argv.concurrency ?? null },
         timings: { environmentMs, suitesMs: outcome.durationMs },
         errors,
         expectations: { file: expectationsPath, strict: argv.strict, stale: verdict.stale },
