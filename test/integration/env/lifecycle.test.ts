@@ -23,6 +23,13 @@ describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
     expect(statSync(runStatePath(view.runId)).mode & 0o777).toBe(0o600);
     expect(up.stdout + up.stderr).not.toContain(hs.admin.accessToken);
     expect(up.stdout + up.stderr).not.toContain(env.state.homeservers[0]!.registrationSharedSecret);
+    // The harness's application service and mail sink are registered; their ports show, their tokens do not.
+    const record = env.state.homeservers[0]!;
+    expect(record.appservice?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(record.mail?.smtpPort).toBeGreaterThan(0);
+    expect(up.stdout).toContain(record.appservice!.url);
+    expect(up.stdout).toContain(`127.0.0.1:${record.mail!.smtpPort}`);
+    for (const token of [record.appservice!.as_token, record.appservice!.hs_token]) expect(up.stdout + up.stderr).not.toContain(token);
 
     const suffix = Math.random().toString(36).slice(2, 8);
     const alice = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `alice-${suffix}`, password: `pw-${suffix}` }));
