@@ -29,7 +29,8 @@ export interface SyncUntilResult {
   response: SyncResponse;
 }
 
-const DEFAULT_DEADLINE_MS = 10_000;
+// Generous: a loaded 2-core CI machine running tests concurrently can take seconds per sync; passing tests never wait for it.
+const DEFAULT_DEADLINE_MS = 20_000;
 const MAX_POLLS = 200;
 const LONG_POLL_MS = 5_000;
 

@@ -33,22 +33,47 @@ function advertisedVersions(client: MatrixClient): Promise<RoomVersion[]> {
   return cached;
 }
 
-/** Runs `check` for each advertised version, naming the version in any failure. */
+/** Versions checked at once: each check is a few room operations, and the other tests of the run go on beside them. */
+const VERSIONS_AT_ONCE = 3;
+
+/**
+ * Runs `check` for each advertised version, a few versions at a time, and fails naming every
+ * version that failed (the first failure's message in full).
+ */
 async function forEachVersion(client: MatrixClient, check: (version: RoomVersion) => Promise<void>): Promise<void> {
   const versions = await advertisedVersions(client);
   expect(versions.length).toBeGreaterThan(0);
-  for (const version of versions) {
-    try {
-      await check(version);
-    } catch (error) {
-      if (error instanceof Error) error.message = `room version ${version.id}: ${error.message}`;
-      throw error;
+  const failures: { version: string; error: unknown }[] = [];
+  const queue = [...versions];
+  const lane = async () => {
+    for (let version = queue.shift(); version; version = queue.shift()) {
+      try {
+        await check(version);
+      } catch (error) {
+        failures.push({ version: version.id, error });
+      }
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(VERSIONS_AT_ONCE, versions.length) }, lane));
+  if (failures.length === 0) return;
+  const order = versions.map((v) => v.id);
+  failures.sort((a, b) => order.indexOf(a.version) - order.indexOf(b.version));
+  const first = failures[0]!.error;
+  const prefix = `room version ${failures.map((f) => f.version).join(", ")} failed; room version ${failures[0]!.version}: `;
+  if (first instanceof Error) {
+    first.message = prefix + first.message;
+    throw first;
   }
+  throw new Error(prefix + String(first));
+}
+
+/** A test over every advertised version: more time than one room's worth, still bounded. */
+function overVersions(endpoints: string[], section: string) {
+  return { ...covers(endpoints, section), timeout: 180_000 };
 }
 
 describe("room versions", () => {
-  test("every advertised version can create a room, and the default is available", covers([CAPABILITIES, CREATE, GET_EVENT], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
+  test("every advertised version can create a room, and the default is available", overVersions([CAPABILITIES, CREATE, GET_EVENT], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
     const caps = alice.must(await alice.capabilities()).capabilities["m.room_versions"];
     expect(Object.keys(caps?.available ?? {})).toContain(caps?.default);
     await forEachVersion(alice, async (version) => {
@@ -62,7 +87,7 @@ describe("room versions", () => {
     expectMatrixError(await alice.createRoom({ room_version: "gauntlet.no.such.version" }), 400, "M_UNSUPPORTED_ROOM_VERSION");
   });
 
-  test("knocking works in every version from 7", covers([KNOCK, SEND_STATE, SYNC, "POST /_matrix/client/v3/rooms/{roomId}/invite"], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
+  test("knocking works in every version from 7", overVersions([KNOCK, SEND_STATE, SYNC, "POST /_matrix/client/v3/rooms/{roomId}/invite"], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.knocking) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
@@ -74,7 +99,7 @@ describe("room versions", () => {
     });
   });
 
-  test("knocking in a version before 7 is 403 M_FORBIDDEN", covers([KNOCK], "rooms/v7"), async ({ alice, bob }) => {
+  test("knocking in a version before 7 is 403 M_FORBIDDEN", overVersions([KNOCK], "rooms/v7"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (version.knocking) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
@@ -88,7 +113,7 @@ describe("room versions", () => {
     expectMatrixError(await bob.call(endpoints.knock, { path: { roomIdOrAlias: roomId }, body: {} }), 403, "M_FORBIDDEN");
   });
 
-  test("restricted joins admit members of the allowed room from version 8", covers([JOIN, CREATE, GET_EVENT], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
+  test("restricted joins admit members of the allowed room from version 8", overVersions([JOIN, CREATE, GET_EVENT], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       const space = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
       const allow = [{ type: "m.room_membership", room_id: space }];
@@ -109,7 +134,7 @@ describe("room versions", () => {
     });
   });
 
-  test("power levels must be integers from version 10: 400 M_BAD_JSON", covers([SEND_STATE], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
+  test("power levels must be integers from version 10: 400 M_BAD_JSON", overVersions([SEND_STATE], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.integerPowerLevels) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat" });
@@ -122,7 +147,7 @@ describe("room versions", () => {
     });
   });
 
-  test("redaction keeps the content keys of the version's algorithm", covers([SEND_STATE, REDACT, GET_EVENT], "client-server-api/#redactions"), async ({ alice }) => {
+  test("redaction keeps the content keys of the version's algorithm", overVersions([SEND_STATE, REDACT, GET_EVENT], "client-server-api/#redactions"), async ({ alice }) => {
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
       const space = "!gauntletAllowed:example.org";
@@ -137,7 +162,7 @@ describe("room versions", () => {
     });
   });
 
-  test("version 11 drops the creator key and version 12 room IDs have no server part", covers([CREATE, GET_EVENT], "rooms/v12#room-ids"), async ({ alice }) => {
+  test("version 11 drops the creator key and version 12 room IDs have no server part", overVersions([CREATE, GET_EVENT], "rooms/v12#room-ids"), async ({ alice }) => {
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id });
       const create = alice.must(await alice.getStateEvent(roomId, "m.room.create"));
@@ -150,7 +175,7 @@ describe("room versions", () => {
     });
   });
 
-  test("version 12 creators and additional_creators hold power outside the power levels", covers([CREATE, SEND_STATE], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
+  test("version 12 creators and additional_creators hold power outside the power levels", overVersions([CREATE, SEND_STATE], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.privilegedCreators) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat", creation_content: { additional_creators: [bob.userId] } });
