@@ -117,7 +117,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         };
         let ticker: NodeJS.Timeout | undefined;
         try {
-          const env = await startEnvironment({ ...options.environment, database, signal });
+          // Measured as deployed: no application service or mail sink of the harness.
+          const env = await startEnvironment({ ...options.environment, harnessServices: false, database, signal });
           run.runId = env.runId;
           try {
             if (!results.provenance.databases[database]) {

@@ -124,7 +124,8 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
     const summaryExportPath = args["summary-export"] ? resolve(args["summary-export"]) : join(scratch!, "summary.json");
     try {
       if (startsEnvironment) {
-        started = await startEnvironment({ ...environmentOptionsFrom(args), signal: controller.signal, progress });
+        // A load run measures the homeserver as deployed: no application service or mail sink of the harness.
+        started = await startEnvironment({ ...environmentOptionsFrom(args), harnessServices: false, signal: controller.signal, progress });
       }
       const environment = started ?? existing;
       const baseUrl = args.url ? checkBaseUrl(args.url) : environment!.homeserver("hs1").baseUrl;
