@@ -23,7 +23,12 @@ export function withEnvironmentOptions<T>(yargs: Argv<T>) {
     })
     .option("network", { type: "string", choices: ["host", "bridge"] as const, default: defaultNetworkMode(), describe: "container networking" })
     .option("room-version", { type: "string", describe: "default room version of the homeservers" })
-    .option("health-timeout", { type: "number", default: 180, describe: "seconds a homeserver may take to become healthy" });
+    .option("health-timeout", { type: "number", default: 180, describe: "seconds a homeserver may take to become healthy" })
+    .option("harness-services", {
+      type: "boolean",
+      default: true,
+      describe: "register the harness's application service and mail sink with each homeserver (host network only; --no-harness-services leaves them out)",
+    });
 }
 
 export interface EnvironmentArgs {
@@ -36,6 +41,7 @@ export interface EnvironmentArgs {
   network: string;
   roomVersion?: string;
   healthTimeout: number;
+  harnessServices?: boolean;
 }
 
 export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOptions {
@@ -49,5 +55,7 @@ export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOption
     network: argv.network as "host" | "bridge",
     ...(argv.roomVersion ? { roomVersion: argv.roomVersion } : {}),
     healthTimeoutMs: argv.healthTimeout * 1000,
+    // Only a refusal is passed on: by default the environment decides by its network mode.
+    ...(argv.harnessServices === false ? { harnessServices: false } : {}),
   };
 }
