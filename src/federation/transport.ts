@@ -9,6 +9,9 @@ export interface FederationResponse {
   text: string;
   /** The parsed body, or undefined when it is not JSON. */
   json: unknown;
+  /** The raw body, for responses that are not JSON (media, multipart). */
+  bytes: Buffer;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export class FederationRequestError extends Error {
@@ -55,10 +58,16 @@ export class FederationClient {
     return this.#send(destination, method, path, content, true);
   }
 
-  async #send(destination: string, method: string, path: string, content: JsonValue | undefined, signed: boolean): Promise<FederationResponse> {
+  /** A request with an Authorization header of the caller's choosing, or none: for refusal tests. */
+  async requestWithAuthorization(destination: string, method: string, path: string, authorization: string | undefined, content?: JsonValue): Promise<FederationResponse> {
+    return this.#send(destination, method, path, content, false, authorization);
+  }
+
+  async #send(destination: string, method: string, path: string, content: JsonValue | undefined, signed: boolean, authorization?: string): Promise<FederationResponse> {
     const url = new URL(path, this.#baseUrl(destination));
     const headers: Record<string, string> = { host: destination };
     if (content !== undefined) headers["content-type"] = "application/json";
+    if (authorization !== undefined) headers.authorization = authorization;
     if (signed) {
       headers.authorization = signXMatrixRequest(
         { method, uri: `${url.pathname}${url.search}`, origin: this.#origin, destination, ...(content !== undefined ? { content } : {}) },
@@ -74,14 +83,15 @@ export class FederationClient {
         dispatcher: this.#agent,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
-      const text = await response.body.text();
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      const text = bytes.toString("utf8");
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
         json = undefined;
       }
-      return { status: response.statusCode, text, json };
+      return { status: response.statusCode, text, json, bytes, headers: response.headers };
     } catch (error) {
       throw new FederationRequestError(`${method} ${url.pathname} to ${destination}: ${(error as Error).message}`);
     }
