@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import type { RunResults } from "../../../reporters/results.ts";
+import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 
 const NODE = join(process.cwd(), "node_modules", ".bin", "node");
@@ -67,4 +68,33 @@ test("SIGINT during the suites tears the environment down and exits 130", async 
   expect(code).toBe(130);
   expect(stderr).toContain("tearing down run");
   expect(existsSync(runStatePath(runIdOf(stderr)))).toBe(false);
+});
+
+/** Every file under a directory, as text. */
+function readTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), "utf8"));
+}
+
+test("the application-service and email suites use the run's harness services, shuffled, and no report holds a credential", async () => {
+  const out = mkdtempSync(join(tmpdir(), "gauntlet-run-"));
+  const { code, stdout, stderr } = await gauntlet(["run", "--db", "sqlite", "--servers", "1", "--suite", "client/appservice", "--suite", "client/email", "--shuffle", "--keep", "--no-allure", "--out", out]);
+  const runId = runIdOf(stderr);
+  try {
+    expect(code, stdout + stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResults;
+    // Nothing skipped: the mail sink and the application service were there for every test that needs them.
+    expect(results.summary.skipped).toBe(0);
+    expect(results.tests.filter((t) => t.id.startsWith("client/email::") && t.status === "passed").length).toBeGreaterThanOrEqual(8);
+    expect(results.tests.find((t) => t.id.includes("pings the application service"))?.status).toBe("passed");
+    expect(results.selection.shuffleSeed).toEqual(expect.any(Number));
+    expect(stdout).toContain(`--shuffle ${results.selection.shuffleSeed} repeats it`);
+    const record = Environment.load(runId).state.homeservers[0]!;
+    const credentials = [record.appservice!.as_token, record.appservice!.hs_token, record.admin.accessToken, record.registrationSharedSecret];
+    for (const text of [stdout, stderr, ...readTree(out)]) for (const secret of credentials) expect(text).not.toContain(secret);
+  } finally {
+    await gauntlet(["env", "down", runId]);
+  }
+  expect(existsSync(runStatePath(runId))).toBe(false);
 });
