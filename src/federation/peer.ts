@@ -83,11 +83,6 @@ export interface FederationPeerOptions {
   directory: FederationDirectory;
   /** With strict mode, any request no route expects is recorded as unexpected. */
   strict?: boolean;
-  /**
-   * The host part of the server name (default `localhost`). `127.0.0.1` gives an IP-literal
-   * server name, which room ACLs can deny without denying a homeserver named `localhost:<port>`.
-   */
-  host?: string;
 }
 
 /**
@@ -131,10 +126,9 @@ export class FederationPeer {
     return `@${localpart}:${this.serverName}`;
   }
 
-  /** Listens on 127.0.0.1 on a free port; the server name is `<host>:<port>`. */
+  /** Listens on 127.0.0.1 on a free port; the server name is `localhost:<port>`. */
   async start(): Promise<this> {
-    const host = this.#options.host ?? "localhost";
-    const tls = await issueServerCertificate(this.#options.ca, { names: [...new Set(["localhost", "127.0.0.1", host])] });
+    const tls = await issueServerCertificate(this.#options.ca, { names: ["localhost", "127.0.0.1"] });
     const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => void this.#dispatch(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -142,7 +136,7 @@ export class FederationPeer {
     });
     this.#server = server;
     const port = (server.address() as AddressInfo).port;
-    this.serverName = `${host}:${port}`;
+    this.serverName = `localhost:${port}`;
     const own = `https://127.0.0.1:${port}`;
     const directory: FederationDirectory = (name) => (name === this.serverName ? own : this.#options.directory(name));
     this.#client = new FederationClient({ origin: this.serverName, keyId: this.keyId, key: this.#key, caCertPem: this.#options.ca.certPem, directory });
