@@ -70,6 +70,15 @@ export async function syncUntil(client: MatrixClient, predicate: SyncPredicate, 
   );
 }
 
+/**
+ * Waits until `eventId` shows in the client's /sync timeline of `roomId`, as a client would before
+ * paging or reading relations: a server may answer a send before the event is in the stream its
+ * read endpoints start from.
+ */
+export async function untilInTimeline(client: MatrixClient, roomId: string, eventId: string): Promise<void> {
+  await syncUntil(client, timelineHas(roomId, eventWithId(eventId)));
+}
+
 function roomTimeline(response: SyncResponse, roomId: string, section: "join" | "leave"): SyncEvent[] {
   return response.rooms?.[section]?.[roomId]?.timeline?.events ?? [];
 }

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { newTxnId } from "../../src/client/client.ts";
 import { expectMatrixError, expectStatus } from "../../src/client/matchers.ts";
-import { timelineHas } from "../../src/client/sync.ts";
+import { joinedRoom, timelineHas, untilInTimeline } from "../../src/client/sync.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
 const SEND = "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}";
@@ -25,6 +25,7 @@ describe("sending messages", () => {
     const again = await alice.mustSendMessage(publicRoom, "once", txnId);
     // The server treats a retried transaction as the same request and must not create a second event.
     expect(again).toBe(first);
+    await untilInTimeline(alice, publicRoom, first);
     const { chunk } = alice.must(await alice.messages(publicRoom, { dir: "b", limit: 20, filter: { types: ["m.room.message"] } }));
     expect(chunk.filter((event) => event.content.body === "once")).toHaveLength(1);
   });
@@ -76,6 +77,7 @@ describe("/messages pagination", () => {
   test("pages backwards then forwards through the timeline", covers([SEND, MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
     const sent: string[] = [];
     for (let i = 0; i < 5; i += 1) sent.push(await alice.mustSendMessage(publicRoom, `m${i}`));
+    await untilInTimeline(alice, publicRoom, sent[4]!);
     const filter = { types: ["m.room.message"] };
 
     // Backwards from the end of the timeline, two at a time: newest first.
@@ -98,6 +100,7 @@ describe("/messages pagination", () => {
   test("pages forwards from a token taken while paging backwards", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
     const sent: string[] = [];
     for (let i = 0; i < 4; i += 1) sent.push(await alice.mustSendMessage(publicRoom, `p${i}`));
+    await untilInTimeline(alice, publicRoom, sent[3]!);
     const filter = { types: ["m.room.message"] };
     const newest = alice.must(await alice.messages(publicRoom, { dir: "b", limit: 2, filter }));
     expect(newest.chunk.map((e) => e.event_id)).toEqual([sent[3], sent[2]]);
@@ -110,6 +113,7 @@ describe("/messages pagination", () => {
 
   test("a page that reaches the start of the room omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
+    await alice.syncUntil(joinedRoom(roomId));
     const page = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
     expect(page.chunk.at(-1)?.type).toBe("m.room.create");
     // "If no further events are available ... this property is omitted from the response."
@@ -118,6 +122,7 @@ describe("/messages pagination", () => {
 
   test("a full page that ends exactly at the room's creation omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
+    await alice.syncUntil(joinedRoom(roomId));
     const all = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
     // The same rule holds when the page is exactly as long as the limit: no events lie before m.room.create.
     const exact = alice.must(await alice.messages(roomId, { dir: "b", limit: all.chunk.length }));

@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
 import { readUntil } from "../../src/client/poll.ts";
-import { eventOfType, joinedRoom, stateHas, timelineHas } from "../../src/client/sync.ts";
+import { eventOfType, joinedRoom, stateHas, timelineHas, untilInTimeline } from "../../src/client/sync.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
 const UPGRADE = "POST /_matrix/client/v3/rooms/{roomId}/upgrade";
@@ -55,6 +55,7 @@ describe("relations, threads and edits", () => {
     const root = await alice.mustSendMessage(publicRoom, "original");
     const edit = alice.must(await alice.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "* edited", "m.new_content": { msgtype: "m.text", body: "edited" }, "m.relates_to": { rel_type: "m.replace", event_id: root } })).event_id;
     const reaction = alice.must(await alice.sendEvent(publicRoom, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: "👍" } })).event_id;
+    await untilInTimeline(alice, publicRoom, reaction);
     const all = alice.must(await alice.call(endpoints.relations, { path: { roomId: publicRoom, eventId: root } }));
     expect(all.chunk.map((e) => e.event_id).sort()).toEqual([edit, reaction].sort());
     const annotations = alice.must(await alice.call(endpoints.relationsOfType, { path: { roomId: publicRoom, eventId: root, relType: "m.annotation" } }));
@@ -74,7 +75,9 @@ describe("relations, threads and edits", () => {
 
   test("relations paginate with a limit and next_batch", covers([RELATIONS], "client-server-api/#get_matrixclientv1roomsroomidrelationseventid"), async ({ alice, publicRoom }) => {
     const root = await alice.mustSendMessage(publicRoom, "root");
-    for (let i = 0; i < 3; i += 1) alice.must(await alice.sendEvent(publicRoom, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: `k${i}` } }));
+    let last = root;
+    for (let i = 0; i < 3; i += 1) last = alice.must(await alice.sendEvent(publicRoom, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: `k${i}` } })).event_id;
+    await untilInTimeline(alice, publicRoom, last);
     const first = alice.must(await alice.call(endpoints.relations, { path: { roomId: publicRoom, eventId: root }, query: { limit: 2 } }));
     expect(first.chunk).toHaveLength(2);
     const rest = alice.must(await alice.call(endpoints.relations, { path: { roomId: publicRoom, eventId: root }, query: { limit: 2, from: first.next_batch } }));
@@ -98,6 +101,7 @@ describe("relations, threads and edits", () => {
     await bob.mustJoinRoom(publicRoom);
     const root = await alice.mustSendMessage(publicRoom, "thread root");
     const reply = bob.must(await bob.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "reply", "m.relates_to": { rel_type: "m.thread", event_id: root } })).event_id;
+    await untilInTimeline(alice, publicRoom, reply);
     const threads = alice.must(await alice.call(endpoints.threads, { path: { roomId: publicRoom } }));
     expect(threads.chunk.map((e) => e.event_id)).toEqual([root]);
     const summary = (threads.chunk[0]?.unsigned as { "m.relations"?: { "m.thread"?: { latest_event?: { event_id?: string }; count?: number } } })?.["m.relations"]?.["m.thread"];
@@ -224,6 +228,7 @@ describe("timestamps and members", () => {
 describe("room snapshots", () => {
   test("a room's initialSync has its state and latest messages", covers([ROOM_INITIAL_SYNC], "client-server-api/#get_matrixclientv3roomsroomidinitialsync"), async ({ alice, publicRoom }) => {
     const eventId = await alice.mustSendMessage(publicRoom, "snapshot");
+    await untilInTimeline(alice, publicRoom, eventId);
     const snapshot = alice.must(await alice.call(endpoints.roomInitialSync, { path: { roomId: publicRoom } }));
     expect(snapshot.room_id).toBe(publicRoom);
     expect(snapshot.membership).toBe("join");
