@@ -25,14 +25,15 @@ export function parseMultipart(contentType: string, body: Buffer): BodyPart[] {
     const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerStart);
     if (headerStart < 2 || next < 0) throw new Error(`part ${parts.length + 1} is not closed by --${boundary}`);
     const part = body.subarray(headerStart, next);
-    const split = part.indexOf("\r\n\r\n");
-    const headerText = split < 0 ? part.toString("latin1") : part.subarray(0, split).toString("latin1");
+    // A part without header fields starts with its blank line (RFC 2046 section 5.1.1).
+    const split = part.subarray(0, 2).toString() === "\r\n" ? -2 : part.indexOf("\r\n\r\n");
+    const headerText = split < 0 ? (split === -2 ? "" : part.toString("latin1")) : part.subarray(0, split).toString("latin1");
     const headers: Record<string, string> = {};
     for (const line of headerText.split("\r\n")) {
       const colon = line.indexOf(":");
       if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
-    parts.push({ headers, body: split < 0 ? Buffer.alloc(0) : part.subarray(split + 4) });
+    parts.push({ headers, body: split === -2 ? part.subarray(2) : split < 0 ? Buffer.alloc(0) : part.subarray(split + 4) });
     at = next + 2;
   }
   throw new Error("more than 1000 parts in a multipart body");
