@@ -122,7 +122,12 @@ describe("spaces", () => {
     const space = await alice.mustCreateRoom({ preset: "public_chat", name: "gauntlet space", creation_content: { type: "m.space" } });
     const child = await alice.mustCreateRoom({ preset: "public_chat", name: "child" });
     await alice.mustSendState(space, "m.space.child", child, { via: [hs.serverName] });
-    const { rooms } = alice.must(await alice.call(endpoints.hierarchy, { path: { roomId: space } }));
+    // The hierarchy's room summaries may lag behind the rooms' state, as room summaries may.
+    const { rooms } = await readUntil(
+      `the hierarchy of ${space} with both rooms named`,
+      async () => alice.must(await alice.call(endpoints.hierarchy, { path: { roomId: space } })),
+      (h) => h.rooms.length === 2 && h.rooms.every((r) => r.name !== undefined),
+    );
     expect(rooms.map((r) => r.room_id)).toEqual([space, child]);
     expect(rooms[0]).toMatchObject({ room_type: "m.space", name: "gauntlet space" });
     expect(rooms[0]?.children_state.map((e) => e.state_key)).toEqual([child]);
@@ -243,7 +248,8 @@ describe("room snapshots", () => {
 
   test("a public room's summary is visible to a non-member", covers([SUMMARY], "client-server-api/#get_matrixclientv1room_summaryroomidoralias"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "public_chat", name: "summarised", topic: "about" });
-    const summary = bob.must(await bob.call(endpoints.roomSummary, { path: { roomIdOrAlias: roomId } }));
+    // Summaries may lag behind the room's state (Synapse builds them from room statistics).
+    const summary = await readUntil(`the summary of ${roomId} with its name`, async () => bob.must(await bob.call(endpoints.roomSummary, { path: { roomIdOrAlias: roomId } })), (s) => s.name !== undefined);
     expect(summary).toMatchObject({ room_id: roomId, name: "summarised", topic: "about", join_rule: "public", num_joined_members: 1 });
   });
 
