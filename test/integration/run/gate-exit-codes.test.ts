@@ -29,7 +29,7 @@ function expectations(entries: Record<string, string>): string {
   return path;
 }
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; results: RunResults }> {
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; results: RunResults; out: string }> {
   const out = join(work, `out-${Math.random().toString(36).slice(2)}`);
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
@@ -42,7 +42,7 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResults;
   // No report may carry the access token the stand-in handed out.
   for (const file of readdirSync(out)) expect(readFileSync(join(out, file), "utf8")).not.toContain(FAKE_TOKEN);
-  return { code, stdout, stderr, results };
+  return { code, stdout, stderr, results, out };
 }
 
 // The tests that call /versions: the two of its own, and .well-known's check of the advertised base URL.
@@ -124,5 +124,36 @@ describe("gauntlet run exit codes", () => {
     });
     expect(code).toBe(2);
     expect(hs.requests).toEqual([]);
+  });
+});
+
+describe("gauntlet merge", () => {
+  test("the results of two shards merge into one report whose gate matches the whole run", async () => {
+    const allowed = expectations(Object.fromEntries(VERSIONS_IDS.map((id) => [id, "the stand-in's /versions is broken on purpose"])));
+    hs.overrides.set("/_matrix/client/versions", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN" } });
+    const suites = ["--suite", "client/login", "--expect", allowed];
+    const one = await run([...suites, "--shard", "1/2"]);
+    const two = await run([...suites, "--shard", "2/2"]);
+    const ids = [...one.results.tests, ...two.results.tests].map((t) => t.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const shardFiles = [one, two].map((s) => new Set(s.results.tests.map((t) => t.file)));
+    expect(shardFiles.every((files) => files.size === 1)).toBe(true);
+    // Each shard alone sees no stale entry for the file the other shard ran.
+    for (const s of [one, two]) expect(s.results.expectations.stale).toEqual([]);
+
+    const out = join(work, "merged");
+    const merged = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(NODE, [CLI, "merge", one.out, join(two.out, "results.json"), "--out", out, "--expect", allowed, "--no-allure"], { timeout: 60_000, env: { ...process.env, GITHUB_STEP_SUMMARY: "" } }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResults;
+    expect(results.tests.map((t) => t.id).sort()).toEqual([...ids].sort());
+    expect(results.summary.expectedFailures).toBe(one.results.summary.expectedFailures + two.results.summary.expectedFailures);
+    expect(results.summary.unexpectedFailures).toBe(one.results.summary.unexpectedFailures + two.results.summary.unexpectedFailures);
+    expect(merged.code).toBe(results.summary.unexpectedFailures > 0 ? 1 : 0);
+    expect(merged.code).toBe(Math.max(one.code, two.code));
+    expect(readFileSync(join(out, "junit.xml"), "utf8")).toContain("<testsuites");
+    expect(results.selection.shard).toBe("1/2 + 2/2");
   });
 });
