@@ -11,6 +11,7 @@ interface CoverageArgs {
   results?: string;
   json: boolean;
   min?: number;
+  minComplete?: number;
 }
 
 const DEFAULT_INVENTORY = fileURLToPath(new URL("../../../fixtures/spec-endpoints.tsv", import.meta.url));
@@ -36,7 +37,8 @@ export const coverageCommand: CommandModule<object, CoverageArgs> = {
       .option("inventory", { type: "string", default: DEFAULT_INVENTORY, describe: "endpoint inventory TSV (api, method, path, group, deprecated)" })
       .option("results", { type: "string", describe: "read the tests from a run's results.json instead of collecting the suites" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document" })
-      .option("min", { type: "number", describe: "exit 1 when client-server coverage of non-deprecated endpoints is below this percentage" }) as unknown as Argv<CoverageArgs>,
+      .option("min", { type: "number", describe: "exit 1 when client-server coverage of non-deprecated endpoints is below this percentage" })
+      .option("min-complete", { type: "number", describe: "exit 1 when the share of non-deprecated client-server endpoints with both a success and an error case is below this percentage" }) as unknown as Argv<CoverageArgs>,
   handler: async (argv) => {
     let inventory;
     try {
@@ -56,6 +58,9 @@ export const coverageCommand: CommandModule<object, CoverageArgs> = {
     const clientServer = report.apis.find((a) => a.api === "client-server");
     if (argv.min !== undefined && clientServer && clientServer.coveredPercent < argv.min) {
       throw new UserError(`client-server coverage ${clientServer.coveredPercent}% is below --min ${argv.min}%`);
+    }
+    if (argv.minComplete !== undefined && clientServer && clientServer.completePercent < argv.minComplete) {
+      throw new UserError(`client-server endpoints with both a success and an error case: ${clientServer.completePercent}%, below --min-complete ${argv.minComplete}%`);
     }
   },
 };
