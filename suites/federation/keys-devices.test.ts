@@ -4,6 +4,8 @@ import { endpoints } from "../../src/client/endpoints.ts";
 import type { MatrixClient } from "../../src/client/client.ts";
 import { decodeBase64, verifyJson, verifyServerKeys, type JsonObject } from "../../src/protocol/index.ts";
 import { mustMatch, serverKeysBatchResponse, userDevicesResponse, userKeysClaimResponse, userKeysQueryResponse } from "../../src/federation/schemas.ts";
+import type { FederationPeer } from "../../src/federation/peer.ts";
+import type { DeploymentHomeserver } from "../../src/gate/deployment.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
 
 const USER_DEVICES = "GET /_matrix/federation/v1/user/devices/{userId}";
@@ -103,23 +105,33 @@ describe("device lists and end-to-end keys over federation", () => {
   );
 });
 
+/**
+ * Asks the homeserver, as a notary, for the peer's keys with `criteria` (server-server-api/#post_matrixkeyv2query)
+ * and returns the entries for the peer, each checked to be self-signed with the peer's key.
+ */
+async function notaryCopiesOfPeerKeys(hs: DeploymentHomeserver, peer: FederationPeer, criteria: JsonObject): Promise<JsonObject[]> {
+  // A signed request makes the homeserver fetch and keep the peer's keys.
+  expect((await peer.client.request(hs.serverName, "GET", "/_matrix/federation/v1/query/profile?user_id=%40nobody%3Anowhere")).status).not.toBe(401);
+  // Unauthenticated, like the rest of the key API.
+  const response = await peer.client.requestWithAuthorization(hs.serverName, "POST", "/_matrix/key/v2/query", undefined, { server_keys: { [peer.serverName]: criteria } });
+  expect(response.status, response.text).toBe(200);
+  const forPeer = mustMatch(serverKeysBatchResponse, response.json, "POST /_matrix/key/v2/query").server_keys.filter((entry) => entry.server_name === peer.serverName);
+  expect(forPeer.length, response.text).toBeGreaterThan(0);
+  for (const entry of forPeer) {
+    const verification = verifyServerKeys(entry as JsonObject, { expectedServerName: peer.serverName });
+    expect(verification.problems).toEqual([]);
+    expect([...verification.verifyKeys.keys()]).toContain(peer.keyId);
+  }
+  return forPeer as JsonObject[];
+}
+
 describe("notary key queries", () => {
   test(
     "a batch key query naming a server without key IDs returns that server's keys the notary holds",
     covers([NOTARY_BATCH], "server-server-api/#post_matrixkeyv2query"),
     async ({ hs, peer }) => {
-      // A signed request makes the homeserver fetch and keep the peer's keys.
-      expect((await peer.client.request(hs.serverName, "GET", "/_matrix/federation/v1/query/profile?user_id=%40nobody%3Anowhere")).status).not.toBe(401);
-      // "If no key IDs are given to be queried, the notary server should query for all keys." Unauthenticated, like the rest of the key API.
-      const response = await peer.client.requestWithAuthorization(hs.serverName, "POST", "/_matrix/key/v2/query", undefined, { server_keys: { [peer.serverName]: {} } });
-      expect(response.status, response.text).toBe(200);
-      const forPeer = mustMatch(serverKeysBatchResponse, response.json, "POST /_matrix/key/v2/query").server_keys.filter((entry) => entry.server_name === peer.serverName);
-      expect(forPeer.length, response.text).toBeGreaterThan(0);
-      for (const entry of forPeer) {
-        const verification = verifyServerKeys(entry as JsonObject, { expectedServerName: peer.serverName });
-        expect(verification.problems).toEqual([]);
-        expect([...verification.verifyKeys.keys()]).toContain(peer.keyId);
-      }
+      // "If no key IDs are given to be queried, the notary server should query for all keys."
+      await notaryCopiesOfPeerKeys(hs, peer, {});
     },
   );
 
@@ -129,19 +141,8 @@ describe("notary key queries", () => {
     async ({ hs, peer }) => {
       const own = await peer.client.get(hs.serverName, "/_matrix/key/v2/server");
       const notaryKeys = verifyServerKeys(own.json as JsonObject, { expectedServerName: hs.serverName }).verifyKeys;
-      // A signed request makes the homeserver fetch and keep the peer's keys.
-      expect((await peer.client.request(hs.serverName, "GET", "/_matrix/federation/v1/query/profile?user_id=%40nobody%3Anowhere")).status).not.toBe(401);
-      const response = await peer.client.requestWithAuthorization(hs.serverName, "POST", "/_matrix/key/v2/query", undefined, {
-        server_keys: { [peer.serverName]: { [peer.keyId]: { minimum_valid_until_ts: 0 } } },
-      });
-      expect(response.status, response.text).toBe(200);
-      const forPeer = mustMatch(serverKeysBatchResponse, response.json, "POST /_matrix/key/v2/query").server_keys.filter((entry) => entry.server_name === peer.serverName);
-      expect(forPeer.length, response.text).toBeGreaterThan(0);
-      for (const entry of forPeer) {
-        const verification = verifyServerKeys(entry as JsonObject, { expectedServerName: peer.serverName });
-        expect(verification.problems).toEqual([]);
-        expect([...verification.verifyKeys.keys()]).toContain(peer.keyId);
-        const notarySignatures = [...notaryKeys].filter(([keyId, key]) => verifyJson(entry as JsonObject, hs.serverName, keyId, key));
+      for (const entry of await notaryCopiesOfPeerKeys(hs, peer, { [peer.keyId]: { minimum_valid_until_ts: 0 } })) {
+        const notarySignatures = [...notaryKeys].filter(([keyId, key]) => verifyJson(entry, hs.serverName, keyId, key));
         expect(notarySignatures.length, "no valid signature of the notary on the returned keys").toBeGreaterThan(0);
       }
     },
