@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { RunSummary, TestRecord } from "../../reporters/results.ts";
 import { UserError } from "../cli/user-error.ts";
@@ -15,6 +17,15 @@ export const expectationsFile = z.strictObject({
   expectedFailures: z.record(z.string().regex(/^[^:]+::.+$/, "a test id: <file>::<test name>"), expectedFailure),
 });
 export type Expectations = z.infer<typeof expectationsFile>;
+
+const EXPECTATIONS_DIR = fileURLToPath(new URL("../../expectations/", import.meta.url));
+
+/** The expectations a gate applies: the file given, else `expectations/<homeserver>.json` when it exists, else none. */
+export function expectationsFor(homeserver: string, given?: string): { file: string | null; expectations: Expectations | null } {
+  if (given) return { file: given, expectations: loadExpectations(given) };
+  const fallback = join(EXPECTATIONS_DIR, `${homeserver}.json`);
+  return existsSync(fallback) ? { file: fallback, expectations: loadExpectations(fallback) } : { file: null, expectations: null };
+}
 
 export function loadExpectations(path: string): Expectations {
   if (!existsSync(path)) throw new UserError(`expectations file ${path} does not exist`, 2);

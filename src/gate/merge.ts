@@ -19,10 +19,6 @@ export function readShardResults(path: string): { source: string; results: RunRe
   return { source: file, results: results as RunResults };
 }
 
-function fileOf(test: TestRecord): string {
-  return `${test.id.slice(0, test.id.indexOf("::"))}.test.ts`;
-}
-
 export interface MergeOptions {
   expectations: Expectations | null;
   expectationsFile: string | null;
@@ -59,7 +55,7 @@ export function mergeShardResults(shards: { source: string; results: RunResults 
     }
   }
   const errors = shards.flatMap(({ source, results }) => results.errors.map((error) => `${source}: ${error}`));
-  const selectedFiles = [...new Set(tests.map(fileOf))];
+  const selectedFiles = [...new Set(tests.map((test) => test.file))];
   const verdict = evaluateGate({ tests, allFiles: options.allFiles, selectedFiles, errors, expectations: options.expectations, strict: options.strict });
   const maximum = (pick: (r: RunResults) => number) => Math.max(...shards.map(({ results }) => pick(results)));
   const distinct = <T>(values: T[]) => [...new Set(values)];

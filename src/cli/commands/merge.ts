@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
 import { renderTerminal } from "../../../reporters/terminal.ts";
-import { loadExpectations, type Expectations } from "../../gate/expectations.ts";
+import { expectationsFor } from "../../gate/expectations.ts";
 import { mergeShardResults, readShardResults } from "../../gate/merge.ts";
 import { writeReports } from "../../gate/reports.ts";
 import { suiteFiles } from "../../gate/suite-runner.ts";
@@ -15,8 +13,6 @@ interface MergeArgs {
   strict: boolean;
   allure: boolean;
 }
-
-const EXPECTATIONS_DIR = fileURLToPath(new URL("../../../expectations/", import.meta.url));
 
 export const mergeCommand: CommandModule<object, MergeArgs> = {
   command: "merge <results..>",
@@ -35,17 +31,7 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
     } catch (error) {
       throw new UserError((error as Error).message, 2);
     }
-    const homeserver = shards[0]?.results.target.homeserver ?? "synapse";
-    const fallback = `${EXPECTATIONS_DIR}${homeserver}.json`;
-    const expectationsFile = argv.expect ?? (existsSync(fallback) ? fallback : null);
-    let expectations: Expectations | null = null;
-    if (expectationsFile) {
-      try {
-        expectations = loadExpectations(expectationsFile);
-      } catch (error) {
-        throw new UserError((error as Error).message, 2);
-      }
-    }
+    const { file: expectationsFile, expectations } = expectationsFor(shards[0]?.results.target.homeserver ?? "synapse", argv.expect);
     let merged;
     try {
       merged = mergeShardResults(shards, { expectations, expectationsFile, strict: argv.strict, allFiles: suiteFiles() });

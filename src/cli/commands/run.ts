@@ -1,21 +1,19 @@
 import { randomInt } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
 import type { RunResults } from "../../../reporters/results.ts";
 import { renderTerminal } from "../../../reporters/terminal.ts";
 import { Environment, startEnvironment } from "../../env/environment.ts";
 import { REQUEST_TIMEOUT_VARIABLE, RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, type TargetFile, type TargetHomeserver } from "../../gate/deployment.ts";
-import { evaluateGate, loadExpectations, type Expectations } from "../../gate/expectations.ts";
+import { evaluateGate, expectationsFor } from "../../gate/expectations.ts";
 import { writeReports } from "../../gate/reports.ts";
 import { runSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
 import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 import { UserError } from "../user-error.ts";
 
-const EXPECTATIONS_DIR = fileURLToPath(new URL("../../../expectations/", import.meta.url));
 
 interface RunArgs extends EnvironmentArgs {
   run?: string;
@@ -52,12 +50,6 @@ export function parseShuffle(value: string | undefined): number | undefined {
   if (value === "") return randomInt(1, 2 ** 31);
   if (!/^\d{1,10}$/.test(value)) throw new UserError(`--shuffle ${value}: expected a whole-number seed, or no value for a random one`, 2);
   return Number(value);
-}
-
-function expectationsFor(argv: RunArgs): { file: string | null; expectations: Expectations | null } {
-  if (argv.expect) return { file: argv.expect, expectations: loadExpectations(argv.expect) };
-  const fallback = join(EXPECTATIONS_DIR, `${argv.hs}.json`);
-  return existsSync(fallback) ? { file: fallback, expectations: loadExpectations(fallback) } : { file: null, expectations: null };
 }
 
 function urlTarget(argv: RunArgs): TargetHomeserver {
@@ -117,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const allFiles = suiteFiles();
     const files = selectSuiteFiles(allFiles, argv.suite);
-    const { file: expectationsPath, expectations } = expectationsFor(argv);
+    const { file: expectationsPath, expectations } = expectationsFor(argv.hs, argv.expect);
     const progress = stderrProgress(argv.quiet);
     const startedAt = new Date();
 
