@@ -1,4 +1,5 @@
-import { createServer, isIPv4, isIPv6, type Server, type Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
+import { isLoopbackAddress } from "../net/loopback.ts";
 import { parseMail } from "./mime.ts";
 
 export interface ReceivedMail {
@@ -78,7 +79,7 @@ export class SmtpSink {
   /** Binds the sink; while the port is in use it retries every 200 ms for up to busyWaitMs. */
   static async listen(options: SmtpSinkOptions): Promise<SmtpSink> {
     const host = options.host ?? "127.0.0.1";
-    if (!isLoopback(host)) throw new Error(`SMTP sink host must be a loopback address (127.0.0.0/8 or ::1), got "${host}"; the sink only takes mail from a homeserver on this machine`);
+    if (!isLoopbackAddress(host)) throw new Error(`SMTP sink host must be a loopback address (127.0.0.0/8 or ::1), got "${host}"; the sink only takes mail from a homeserver on this machine`);
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error(`SMTP sink port must be an integer 0-65535 (0 picks a free one), got ${options.port}`);
     const busyWaitMs = options.busyWaitMs ?? 60_000;
     const started = Date.now();
@@ -209,12 +210,6 @@ function bind(server: Server, port: number, host: string): Promise<void> {
     server.once("listening", onListening);
     server.listen({ port, host });
   });
-}
-
-function isLoopback(host: string): boolean {
-  if (isIPv4(host)) return host.startsWith("127.");
-  if (isIPv6(host)) return host === "::1" || /^::ffff:127\./i.test(host) || /^0{0,4}(:0{0,4}){6}:0{0,3}1$/.test(host);
-  return false;
 }
 
 interface Transaction {

@@ -6,6 +6,7 @@ import { expectMatrixError } from "../../src/client/matchers.ts";
 import { registerSecret } from "../../src/client/redact.ts";
 import { withPasswordAuth } from "../../src/client/uia.ts";
 import type { SmtpSink } from "../../src/mail/smtp-sink.ts";
+import { isLoopbackAddress } from "../../src/net/loopback.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
 const THREEPID_TOKEN = "POST /_matrix/client/v3/account/3pid/email/requestToken";
@@ -37,7 +38,7 @@ async function followValidationLink(mail: SmtpSink, address: string, sid: string
   const link = message.links.find((candidate) => candidate.includes(sid)) ?? "";
   const url = new URL(link);
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (!(host === "localhost" || host === "::1" || /^127\./.test(host))) {
+  if (!(host === "localhost" || isLoopbackAddress(host))) {
     throw new Error(`the validation link of the email to ${address} points at ${url.host}, not at the homeserver on loopback; the harness does not follow it (public_baseurl decides this host)`);
   }
   const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(15_000) });
