@@ -9,6 +9,10 @@ export interface LoadRunRequest {
   readonly summaryExportPath: string;
   /** Trend statistics in the export instead of k6's default (avg, min, med, max, p(90), p(95)). */
   readonly summaryTrendStats?: readonly string[];
+  /** This instance's part of a test split across instances (k6's `--execution-segment`, e.g. `1/4:1/2`). */
+  readonly executionSegment?: string;
+  /** The parts every instance of the split test uses (`--execution-segment-sequence`, e.g. `0,1/4,1/2,1`). */
+  readonly executionSegmentSequence?: string;
   /** No progress and no end-of-test summary on the terminal: the caller reports instead. */
   readonly quiet?: boolean;
 }
@@ -32,6 +36,8 @@ export interface LoadEngine {
 export function k6RunArguments(request: LoadRunRequest, scriptPath = request.scriptPath, summaryPath = request.summaryExportPath): string[] {
   const args = ["run", "--summary-export", summaryPath];
   if (request.summaryTrendStats) args.push("--summary-trend-stats", request.summaryTrendStats.join(","));
+  if (request.executionSegment) args.push("--execution-segment", request.executionSegment);
+  if (request.executionSegmentSequence) args.push("--execution-segment-sequence", request.executionSegmentSequence);
   if (request.quiet) args.push("--quiet", "--no-summary");
   for (const [key, value] of Object.entries(request.env)) args.push("-e", `${key}=${value}`);
   args.push(scriptPath);
