@@ -79,6 +79,9 @@ function checkBaseUrl(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
+// The tail of the latency too, and the sample count that says which percentiles it supports.
+const LOAD_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "p(99.9)", "count"];
+
 const outcomes: Record<number, string> = {
   [K6_EXIT_CODE.ok]: "passed",
   [K6_EXIT_CODE.thresholdsFailed]: "thresholds failed",
@@ -171,6 +174,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
         scriptPath,
         env,
         summaryExportPath,
+        summaryTrendStats: LOAD_TREND_STATS,
         ...(args["execution-segment"] ? { executionSegment: args["execution-segment"] } : {}),
         ...(args["execution-segment-sequence"] ? { executionSegmentSequence: args["execution-segment-sequence"] } : {}),
         ...(environment ? { environment: environment.state } : {}),
