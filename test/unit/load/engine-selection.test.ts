@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { findK6Binary, k6BinaryEngine } from "../../../src/load/engines/k6-binary.ts";
+import { summaryOffFlags } from "../../../src/load/engines/load-engine.ts";
 import { selectEngine } from "../../../src/load/engines/select-engine.ts";
 
 let directory: string;
@@ -64,4 +65,11 @@ test("auto without a k6 binary or a local k6 image falls back to node with a one
   expect(notice).toBe(
     "no k6 binary (K6_BIN, PATH) and no local gauntlet-test/no-such-k6:absent image: running the embedded node engine",
   );
+});
+
+test("quiet runs turn k6's summary off with --summary-mode disabled from k6 v1.3 on, --no-summary before", () => {
+  expect(summaryOffFlags("k6 v2.2.0 (commit/devel, go1.26.8, linux/amd64)")).toEqual(["--summary-mode", "disabled"]);
+  expect(summaryOffFlags("k6 v1.3.0")).toEqual(["--summary-mode", "disabled"]);
+  expect(summaryOffFlags("k6 v1.2.3")).toEqual(["--no-summary"]);
+  expect(summaryOffFlags("k6 v0.57.0")).toEqual(["--no-summary"]);
 });
