@@ -3,7 +3,7 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import type { LoadEngine, LoadRunRequest, LoadRunResult } from "./load-engine.ts";
-import { k6RunArguments, summaryOffFlags } from "./load-engine.ts";
+import { k6RunArguments } from "./load-engine.ts";
 import { runAttached } from "./child-process.ts";
 import { readSummaryExport } from "./summary-file.ts";
 
@@ -23,12 +23,11 @@ export function findK6Binary(env: NodeJS.ProcessEnv = process.env): string | und
 /** A k6 binary as an engine; k6 runs TypeScript scripts itself. */
 export async function k6BinaryEngine(binary: string): Promise<LoadEngine> {
   const { stdout } = await promisify(execFile)(binary, ["version"], { timeout: 10_000 });
-  const version = stdout.trim().split("\n")[0] ?? "k6";
   return {
     name: "k6",
-    description: `${version} (${binary})`,
+    description: `${stdout.trim().split("\n")[0]} (${binary})`,
     async run(request: LoadRunRequest): Promise<LoadRunResult> {
-      const exitCode = await runAttached(binary, k6RunArguments(request, request.scriptPath, request.summaryExportPath, summaryOffFlags(version)));
+      const exitCode = await runAttached(binary, k6RunArguments(request), { showStdout: !request.quiet });
       return { exitCode, summary: await readSummaryExport(request.summaryExportPath) };
     },
   };

@@ -32,26 +32,22 @@ export interface LoadEngine {
   run(request: LoadRunRequest): Promise<LoadRunResult>;
 }
 
-/** How a k6 release turns its end-of-test summary off: `--summary-mode disabled` since v1.3, which v2 requires. */
-export function summaryOffFlags(k6Version?: string): string[] {
-  const match = /v(\d+)\.(\d+)/.exec(k6Version ?? "");
-  const legacy = match !== null && (Number(match[1]) < 1 || (Number(match[1]) === 1 && Number(match[2]) < 3));
-  return legacy ? ["--no-summary"] : ["--summary-mode", "disabled"];
-}
-
 /** k6's own command-line arguments for a request; the node engine's entry takes the same. */
 export function k6RunArguments(
   request: LoadRunRequest,
   scriptPath = request.scriptPath,
   summaryPath = request.summaryExportPath,
-  summaryOff = summaryOffFlags(),
+  /** The engine's own flags, before the script (the node engine's `--no-summary`). */
+  extra: readonly string[] = [],
 ): string[] {
   const args = ["run", "--summary-export", summaryPath];
   if (request.summaryTrendStats) args.push("--summary-trend-stats", request.summaryTrendStats.join(","));
   if (request.executionSegment) args.push("--execution-segment", request.executionSegment);
   if (request.executionSegmentSequence) args.push("--execution-segment-sequence", request.executionSegmentSequence);
-  if (request.quiet) args.push("--quiet", ...summaryOff);
+  // Only --quiet: k6 v2 writes no --summary-export when its summary is disabled, so a quiet
+  // engine hides k6's terminal summary by not showing its stdout instead.
+  if (request.quiet) args.push("--quiet");
   for (const [key, value] of Object.entries(request.env)) args.push("-e", `${key}=${value}`);
-  args.push(scriptPath);
+  args.push(...extra, scriptPath);
   return args;
 }

@@ -1,6 +1,6 @@
 // The node engine as a process with k6's command line, so callers run it exactly as they run
 // `k6 run`: node main.ts run [--summary-export FILE] [-e K=V]… [--execution-segment S]
-// [--execution-segment-sequence Q] [--quiet] [--summary-mode disabled] script.ts
+// [--execution-segment-sequence Q] [--quiet] [--no-summary] script.ts
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { K6_EXIT_CODE } from "../exit-codes.ts";
@@ -16,14 +16,13 @@ const { values, positionals } = parseArgs({
     "summary-trend-stats": { type: "string" },
     quiet: { type: "boolean", short: "q" },
     "no-summary": { type: "boolean" },
-    "summary-mode": { type: "string" },
     "execution-segment": { type: "string" },
     "execution-segment-sequence": { type: "string" },
   },
 });
 const [command, script] = positionals;
 if (command !== "run" || !script) {
-  process.stderr.write("usage: main.ts run [--summary-export FILE] [-e KEY=VALUE]... [--execution-segment S] [--execution-segment-sequence Q] [--quiet] [--summary-mode disabled] SCRIPT\n");
+  process.stderr.write("usage: main.ts run [--summary-export FILE] [-e KEY=VALUE]... [--execution-segment S] [--execution-segment-sequence Q] [--quiet] [--no-summary] SCRIPT\n");
   process.exit(K6_EXIT_CODE.invalidConfig);
 }
 
@@ -55,7 +54,6 @@ const result = await runNodeTest({
 });
 
 if (values["summary-export"]) writeFileSync(values["summary-export"], `${JSON.stringify(result.summary, null, 2)}\n`);
-const summaryOff = values["no-summary"] || values["summary-mode"] === "disabled";
-if (!summaryOff) process.stdout.write(`${renderTerminalSummary(result.summary, { color: process.stdout.isTTY, timeMetrics: result.timeMetrics })}\n`);
+if (!values["no-summary"]) process.stdout.write(`${renderTerminalSummary(result.summary, { color: process.stdout.isTTY, timeMetrics: result.timeMetrics })}\n`);
 if (result.problem) process.stderr.write(`${result.problem}\n`);
 process.exit(result.exitCode);

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { findK6Binary, k6BinaryEngine } from "../../../src/load/engines/k6-binary.ts";
-import { summaryOffFlags } from "../../../src/load/engines/load-engine.ts";
 import { selectEngine } from "../../../src/load/engines/select-engine.ts";
 
 let directory: string;
@@ -67,9 +66,9 @@ test("auto without a k6 binary or a local k6 image falls back to node with a one
   );
 });
 
-test("quiet runs turn k6's summary off with --summary-mode disabled from k6 v1.3 on, --no-summary before", () => {
-  expect(summaryOffFlags("k6 v2.2.0 (commit/devel, go1.26.8, linux/amd64)")).toEqual(["--summary-mode", "disabled"]);
-  expect(summaryOffFlags("k6 v1.3.0")).toEqual(["--summary-mode", "disabled"]);
-  expect(summaryOffFlags("k6 v1.2.3")).toEqual(["--no-summary"]);
-  expect(summaryOffFlags("k6 v0.57.0")).toEqual(["--no-summary"]);
+test("a quiet k6 run passes only --quiet, so that k6 still writes its summary export", async () => {
+  const engine = await k6BinaryEngine(fakeK6);
+  const summaryExportPath = join(directory, "summary.json");
+  await engine.run({ scriptPath: "/scenarios/login.ts", env: {}, summaryExportPath, quiet: true });
+  expect((await readFile(join(directory, "arguments"), "utf8")).trim()).toBe(`run --summary-export ${summaryExportPath} --quiet /scenarios/login.ts`);
 });

@@ -50,6 +50,8 @@ async function segmentsOf(engine: LoadEngine): Promise<Record<string, number[]>[
       quiet: true,
     });
     expect(result.exitCode, `${engine.description}, segment ${executionSegment}`).toBe(0);
+    // A quiet run still writes its summary export, and it counts what the server saw.
+    expect(result.summary?.metrics.iterations?.count, `${engine.description}: iterations in the summary export`).toBe(server.paths.length - before);
     const seen: Record<string, number[]> = {};
     for (const path of server.paths.slice(before)) {
       const [, scenario, index] = path.split("/");
