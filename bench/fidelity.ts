@@ -49,9 +49,10 @@ try {
         summaryTrendStats: BENCH_TREND_STATS,
         quiet: true,
       });
-      if (result.exitCode !== 0 || !result.summary) throw new Error(`${name} on ${which}: exit code ${result.exitCode}`);
+      // Failed thresholds (99) still measured everything; any other failure did not.
+      if ((result.exitCode !== 0 && result.exitCode !== 99) || !result.summary) throw new Error(`${name} on ${which}: exit code ${result.exitCode}`);
       runs[which].push(result.summary.metrics);
-      console.error(`${name}: ${which} run ${runs[which].length} done`);
+      console.error(`${name}: ${which} run ${runs[which].length} done (exit code ${result.exitCode})`);
     }
     const mean = (which: "k6" | "node", pick: (m: SummaryExport["metrics"]) => number | null) => {
       const values = runs[which].map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
