@@ -242,7 +242,7 @@ export const FAULTS: readonly Fault[] = [
   },
   actAsPathUser({ id: "security/other-users-account-data", class: "security", description: "one user reads and writes another user's account data", rule: "client-server-api/#client-config", catchers: ["client/ephemeral"] },
     undefined, /\/v3\/user\/(?<user>[^/]+)\/(rooms\/[^/]+\/)?account_data\//),
-  actAsPathUser({ id: "security/other-users-filters", class: "security", description: "one user uploads filters for another", rule: "client-server-api/#post_matrixclientv3useruseridfilter", catchers: ["client/access"] },
+  actAsPathUser({ id: "security/other-users-filters", class: "security", description: "one user uploads filters for another", rule: "client-server-api/#post_matrixclientv3useruseridfilter", catchers: ["client/account"] },
     undefined, /\/v3\/user\/(?<user>[^/]+)\/filter/),
   actAsPathUser({ id: "security/other-users-tags", class: "security", description: "one user tags rooms for another", rule: "client-server-api/#room-tagging", catchers: ["client/ephemeral"] },
     undefined, /\/v3\/user\/(?<user>[^/]+)\/rooms\/[^/]+\/tags/),
