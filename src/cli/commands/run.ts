@@ -74,7 +74,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: "run the compliance suites against a homeserver and gate on the expectations file",
   builder: (yargs) =>
     withEnvironmentOptions(yargs as Argv<object>)
-      // Two homeservers by default: the interop suites need a second real implementation.
+      // Two homeservers by default: federation/two-homeservers needs a second real implementation.
       .default("servers", 2)
       .option("run", { type: "string", describe: "test a running environment (`gauntlet env up`) instead of starting one" })
       .option("url", { type: "string", describe: "test an existing homeserver at this client-server base URL" })
