@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResults, TestRecord } from "../../reporters/results.ts";
-import { evaluateGate, type Expectations } from "./expectations.ts";
+import { evaluateGate, type Expectations } from "../run/expectations.ts";
 
 /** One shard's results.json, read from a file or from the `--out` directory that holds it. */
 export function readShardResults(path: string): { source: string; results: RunResults } {

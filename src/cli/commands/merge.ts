@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from "yargs";
 import { renderTerminal } from "../../../reporters/terminal.ts";
-import { expectationsFor } from "../../gate/expectations.ts";
+import { expectationsFor } from "../../run/expectations.ts";
 import { mergeShardResults, readShardResults } from "../../gate/merge.ts";
 import { writeReports } from "../../gate/reports.ts";
 import { suiteFiles } from "../../gate/suite-runner.ts";

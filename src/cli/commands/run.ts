@@ -7,7 +7,7 @@ import type { RunResults } from "../../../reporters/results.ts";
 import { renderTerminal } from "../../../reporters/terminal.ts";
 import { Environment, startEnvironment } from "../../env/environment.ts";
 import { REQUEST_TIMEOUT_VARIABLE, RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, type TargetFile, type TargetHomeserver } from "../../gate/deployment.ts";
-import { evaluateGate, expectationsFor } from "../../gate/expectations.ts";
+import { evaluateGate, expectationsFor } from "../../run/expectations.ts";
 import { writeReports } from "../../gate/reports.ts";
 import { runSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
 import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
