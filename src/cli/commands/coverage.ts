@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
-import { computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../gate/coverage.ts";
-import { collectSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
-import { UserError } from "../user-error.ts";
+import { computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../coverage/coverage.ts";
+import { selectSuiteFiles, suiteFiles } from "../../run/selection.ts";
+import { collectSuites } from "../../run/suite-runner.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 interface CoverageArgs {
   suite: string[];

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { RunResults } from "../../../reporters/results.ts";
+import type { RunResults } from "../../../src/run/results.ts";
 import { FAKE_TOKEN, FakeHomeserver } from "../../unit/client/fake-homeserver.ts";
 
 // `gauntlet run --url` against a local stand-in for a broken homeserver: the real suites are

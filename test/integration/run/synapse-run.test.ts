@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import type { RunResults } from "../../../reporters/results.ts";
+import type { RunResults } from "../../../src/run/results.ts";
 import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 

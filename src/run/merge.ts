@@ -1,7 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { RunResults, TestRecord } from "../../reporters/results.ts";
-import { evaluateGate, type Expectations } from "../run/expectations.ts";
+import { UserError } from "../errors/user-error.ts";
+import { expectationsFor, type Expectations } from "./expectations.ts";
+import { buildRunResults } from "./record.ts";
+import type { RunResults, TestRecord } from "./results.ts";
+import { suiteFiles } from "./selection.ts";
 
 /** One shard's results.json, read from a file or from the `--out` directory that holds it. */
 export function readShardResults(path: string): { source: string; results: RunResults } {
@@ -13,32 +16,54 @@ export function readShardResults(path: string): { source: string; results: RunRe
     throw new Error(`${file}: expected a results.json written by gauntlet run (${(error as Error).message})`);
   }
   const results = parsed as Partial<RunResults>;
-  if (results.tool !== "gauntlet" || results.version !== 1 || !Array.isArray(results.tests) || !results.target) {
-    throw new Error(`${file}: not a results.json of gauntlet run (version 1)`);
+  if (results.tool !== "gauntlet" || !Array.isArray(results.tests) || !results.target) {
+    throw new Error(`${file}: not a results.json of gauntlet run`);
+  }
+  if (results.version !== 2) {
+    throw new Error(`${file}: a results.json of version ${String(results.version)}, expected version 2; run it again with this gauntlet`);
   }
   return { source: file, results: results as RunResults };
 }
 
 export interface MergeOptions {
-  expectations: Expectations | null;
-  expectationsFile: string | null;
+  expectations: { file: string | null; expectations: Expectations | null };
   strict: boolean;
   /** Every suite file that exists, to tell stale expectations from tests of unselected files. */
   allFiles: string[];
 }
 
 /**
+ * `gauntlet merge`: reads each shard's results and makes one run record of them, judged against
+ * `expect`, else `expectations/<key>.json` of the shards' deployment.
+ */
+export function mergeRuns(paths: string[], options: { expect?: string; strict: boolean }): RunResults {
+  let shards;
+  try {
+    shards = paths.map(readShardResults);
+  } catch (error) {
+    throw new UserError((error as Error).message, 2);
+  }
+  try {
+    const key = shards[0]?.results.target.implementation ?? "";
+    return mergeShardResults(shards, { expectations: expectationsFor(key, options.expect), strict: options.strict, allFiles: suiteFiles() });
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError((error as Error).message, 2);
+  }
+}
+
+/**
  * One run's results from the results of its shards (`gauntlet run --shard i/n` in parallel CI
  * jobs): tests side by side, the gate decided again over all of them. Shards of different
- * homeservers, or shards that ran the same test, are refused: they are not parts of one run.
+ * deployments, or shards that ran the same test, are refused: they are not parts of one run.
  */
 export function mergeShardResults(shards: { source: string; results: RunResults }[], options: MergeOptions): RunResults {
   if (shards.length === 0) throw new Error("nothing to merge: name the results.json of each shard (or the --out directory that holds it)");
   const first = shards[0]!.results;
   for (const { source, results } of shards) {
-    if (results.target.homeserver !== first.target.homeserver || results.target.database !== first.target.database) {
+    if (results.target.implementation !== first.target.implementation || results.target.database !== first.target.database) {
       throw new Error(
-        `${source} tested ${results.target.homeserver} on ${results.target.database ?? "an existing server"}, but ${shards[0]!.source} tested ${first.target.homeserver} on ${first.target.database ?? "an existing server"}: shards of one run test the same deployment`,
+        `${source} tested ${results.target.implementation} on ${results.target.database ?? "an existing server"}, but ${shards[0]!.source} tested ${first.target.implementation} on ${first.target.database ?? "an existing server"}: shards of one run test the same deployment`,
       );
     }
   }
@@ -54,34 +79,25 @@ export function mergeShardResults(shards: { source: string; results: RunResults 
       tests.push(record);
     }
   }
-  const errors = shards.flatMap(({ source, results }) => results.errors.map((error) => `${source}: ${error}`));
-  const selectedFiles = [...new Set(tests.map((test) => test.file))];
-  const verdict = evaluateGate({ tests, allFiles: options.allFiles, selectedFiles, errors, expectations: options.expectations, strict: options.strict });
   const maximum = (pick: (r: RunResults) => number) => Math.max(...shards.map(({ results }) => pick(results)));
   const distinct = <T>(values: T[]) => [...new Set(values)];
   const runIds = distinct(shards.map(({ results }) => results.target.runId));
-  return {
-    version: 1,
-    tool: "gauntlet",
+  return buildRunResults({
     startedAt: shards.map(({ results }) => results.startedAt).sort()[0] ?? first.startedAt,
     // Shards run side by side: the run took as long as its longest shard.
     durationMs: maximum((r) => r.durationMs),
-    target: {
-      homeserver: first.target.homeserver,
-      database: first.target.database,
-      runId: runIds.length === 1 ? (runIds[0] ?? null) : null,
-      baseUrls: distinct(shards.flatMap(({ results }) => results.target.baseUrls)),
-    },
+    target: { ...first.target, runId: runIds.length === 1 ? (runIds[0] ?? null) : null },
     selection: {
       suites: distinct(shards.flatMap(({ results }) => results.selection.suites)),
       grep: distinct(shards.map(({ results }) => results.selection.grep)).length === 1 ? first.selection.grep : null,
       shard: shards.map(({ results }) => results.selection.shard ?? "all").join(" + "),
     },
     timings: { environmentMs: maximum((r) => r.timings.environmentMs), suitesMs: maximum((r) => r.timings.suitesMs) },
-    errors,
-    expectations: { file: options.expectationsFile, strict: options.strict, stale: verdict.stale },
-    gate: { passed: verdict.passed, exitCode: verdict.exitCode, reasons: verdict.reasons },
-    summary: verdict.summary,
-    tests: verdict.tests,
-  };
+    errors: shards.flatMap(({ source, results }) => results.errors.map((error) => `${source}: ${error}`)),
+    tests,
+    allFiles: options.allFiles,
+    selectedFiles: distinct(tests.map((test) => test.file)),
+    expectations: options.expectations,
+    strict: options.strict,
+  });
 }

@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import type { AppserviceRegistration } from "../appservice/registration.ts";
+import { MatrixClient } from "../client/client.ts";
+import { ExchangeLog, recordTiming } from "../client/exchange.ts";
+import { registerSecret } from "../client/redact.ts";
+import { registerWithDummyAuth } from "../client/registration.ts";
+import { getProfile } from "../env/profiles/index.ts";
+import type { MailService } from "../env/profiles/types.ts";
+import { readTargetFile, type Provisioning, type TargetHomeserver } from "./target-file.ts";
+
+/** One homeserver as suites see it: where it is and how to get a fresh user on it. */
+export class DeploymentHomeserver {
+  readonly name: string;
+  /** The homeserver profile (`synapse`, `dendrite`, …). */
+  readonly implementation: string;
+  readonly baseUrl: string;
+  readonly serverName: string;
+  readonly appservice: AppserviceRegistration | undefined;
+  readonly mail: MailService | undefined;
+  readonly #provisioning: Provisioning;
+  readonly #timeoutMs: number | undefined;
+
+  constructor(target: TargetHomeserver, requestTimeoutMs?: number) {
+    this.name = target.name;
+    this.implementation = target.implementation;
+    this.#timeoutMs = requestTimeoutMs;
+    this.baseUrl = target.baseUrl;
+    this.serverName = target.serverName;
+    this.appservice = target.appservice;
+    // The application service's tokens are credentials like any access token: masked in reports.
+    registerSecret(target.appservice?.as_token);
+    registerSecret(target.appservice?.hs_token);
+    this.mail = target.mail;
+    this.#provisioning = target.provisioning;
+  }
+
+  /** A client without credentials, for unauthenticated endpoints. */
+  anonymousClient(log?: ExchangeLog): MatrixClient {
+    const timeoutMs = this.#timeoutMs;
+    return new MatrixClient({ baseUrl: this.baseUrl, ...(log ? { log } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
+  /** Registers a fresh user (localpart `<prefix>-<random>`) and returns a client logged in as them. */
+  async newUser(prefix: string, options: { log?: ExchangeLog; displayName?: string } = {}): Promise<{ client: MatrixClient; localpart: string; password: string }> {
+    const localpart = `${prefix}-${randomBytes(5).toString("hex")}`;
+    const password = `pw-${randomBytes(12).toString("base64url")}`;
+    registerSecret(password);
+    const started = Date.now();
+    const account =
+      this.#provisioning.kind === "profile"
+        ? await getProfile(this.#provisioning.profile).registerUser(
+            { baseUrl: this.baseUrl, registrationSharedSecret: this.#provisioning.registrationSharedSecret },
+            { localpart, password, ...(options.displayName ? { displayName: options.displayName } : {}) },
+          )
+        : await registerWithDummyAuth(this.baseUrl, localpart, password, this.#timeoutMs);
+    recordTiming(`register a user (${this.#provisioning.kind === "profile" ? `${this.#provisioning.profile} profile` : "open registration"})`, Date.now() - started, 200);
+    const timeoutMs = this.#timeoutMs;
+    const client = new MatrixClient({
+      ...(timeoutMs ? { timeoutMs } : {}),
+      baseUrl: this.baseUrl,
+      accessToken: account.accessToken,
+      userId: account.userId,
+      deviceId: account.deviceId,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return { client, localpart, password };
+  }
+}
+
+export class Deployment {
+  readonly homeservers: DeploymentHomeserver[];
+  readonly source: string;
+
+  constructor(homeservers: TargetHomeserver[], source: string, requestTimeoutMs?: number) {
+    this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs, requestTimeoutMs));
+    this.source = source;
+  }
+
+  homeserver(name = "hs1"): DeploymentHomeserver {
+    const found = this.homeservers.find((hs) => hs.name === name);
+    if (!found) throw new Error(`the deployment under test (${this.source}) has no homeserver ${name}; it has ${this.homeservers.map((hs) => hs.name).join(", ")}`);
+    return found;
+  }
+
+  has(name: string): boolean {
+    return this.homeservers.some((hs) => hs.name === name);
+  }
+}
+
+/** The deployment `gauntlet run` points this suite worker at, through its target file. */
+export function loadDeployment(env: NodeJS.ProcessEnv = process.env): Deployment {
+  const target = readTargetFile(env);
+  return new Deployment(target.homeservers, target.runId ? `run ${target.runId}` : (target.homeservers[0]?.baseUrl ?? "the target file"), target.requestTimeoutMs);
+}
