@@ -39,7 +39,7 @@ async function checkClientVersions(hs: TargetHomeserver, timeoutMs: number): Pro
   try {
     answer = await getJson(`${hs.baseUrl}${VERSIONS}`, timeoutMs);
   } catch (error) {
-    const why = (error as Error).name === "TimeoutError" || /timeout/i.test((error as Error).message) ? `no answer within ${timeoutMs / 1000} s` : `no answer (${(error as Error).message})`;
+    const why = (error as Error).name === "TimeoutError" || /timeout/i.test((error as Error).message) ? `no answer within ${timeoutMs / 1000} s` : `no HTTP answer (${(error as Error).message})`;
     throw new TargetNotAHomeserverError(hs, why);
   }
   if (answer.status !== 200) throw new TargetNotAHomeserverError(hs, `HTTP ${answer.status}: ${shown(answer.text)}`);
