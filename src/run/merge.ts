@@ -1,29 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { UserError } from "../errors/user-error.ts";
 import { expectationsFor, type Expectations } from "./expectations.ts";
 import { buildRunResults } from "./record.ts";
+import { readResultsFile } from "./results-file.ts";
 import type { RunResults, TestRecord } from "./results.ts";
 import { suiteFiles } from "./selection.ts";
-
-/** One shard's results.json, read from a file or from the `--out` directory that holds it. */
-export function readShardResults(path: string): { source: string; results: RunResults } {
-  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, "results.json") : path;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`${file}: expected a results.json written by gauntlet run (${(error as Error).message})`);
-  }
-  const results = parsed as Partial<RunResults>;
-  if (results.tool !== "gauntlet" || !Array.isArray(results.tests) || !results.target) {
-    throw new Error(`${file}: not a results.json of gauntlet run`);
-  }
-  if (results.version !== 2) {
-    throw new Error(`${file}: a results.json of version ${String(results.version)}, expected version 2; run it again with this gauntlet`);
-  }
-  return { source: file, results: results as RunResults };
-}
 
 export interface MergeOptions {
   expectations: { file: string | null; expectations: Expectations | null };
@@ -39,7 +19,7 @@ export interface MergeOptions {
 export function mergeRuns(paths: string[], options: { expect?: string; strict: boolean }): RunResults {
   let shards;
   try {
-    shards = paths.map(readShardResults);
+    shards = paths.map(readResultsFile);
   } catch (error) {
     throw new UserError((error as Error).message, 2);
   }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { RunResults, TestRecord } from "../../../src/run/results.ts";
-import { mergeShardResults, readShardResults } from "../../../src/run/merge.ts";
+import { mergeShardResults } from "../../../src/run/merge.ts";
+import { readResultsFile } from "../../../src/run/results-file.ts";
 
 function record(id: string, status: TestRecord["status"]): TestRecord {
   const file = `${id.slice(0, id.indexOf("::"))}.test.ts`;
@@ -80,12 +81,12 @@ describe("merging shard results", () => {
   test("a shard is read from its results.json or the directory holding it; anything else is refused clearly", () => {
     const dir = mkdtempSync(join(tmpdir(), "gauntlet-merge-"));
     writeFileSync(join(dir, "results.json"), JSON.stringify(shard(1, [])));
-    expect(readShardResults(dir).results.target.runId).toBe("run-1");
-    expect(readShardResults(join(dir, "results.json")).source).toBe(join(dir, "results.json"));
+    expect(readResultsFile(dir).results.target.runId).toBe("run-1");
+    expect(readResultsFile(join(dir, "results.json")).source).toBe(join(dir, "results.json"));
     writeFileSync(join(dir, "other.json"), JSON.stringify({ tests: [] }));
-    expect(() => readShardResults(join(dir, "other.json"))).toThrow(/not a results.json of gauntlet run/);
+    expect(() => readResultsFile(join(dir, "other.json"))).toThrow(/not a results.json of gauntlet run/);
     writeFileSync(join(dir, "old.json"), JSON.stringify({ ...shard(1, []), version: 1 }));
-    expect(() => readShardResults(join(dir, "old.json"))).toThrow(/a results.json of version 1, expected version 2; run it again/);
-    expect(() => readShardResults(join(dir, "missing.json"))).toThrow(/expected a results.json written by gauntlet run/);
+    expect(() => readResultsFile(join(dir, "old.json"))).toThrow(/a results.json of version 1, expected version 2; run it again/);
+    expect(() => readResultsFile(join(dir, "missing.json"))).toThrow(/expected a results.json written by gauntlet run/);
   });
 });
