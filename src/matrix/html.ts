@@ -12,7 +12,7 @@ function cellClass(cell: MatrixCell): string {
 
 function cellHtml(cell: MatrixCell | null): string {
   if (!cell) return `<td class="none" title="not run">—</td>`;
-  const counts = `<span class="n-pass">${cell.passed}</span> / <span class="n-expected">${cell.expectedFailures}</span> / <span class="n-unexpected">${cell.unexpectedFailures}</span>`;
+  const counts = `<span class="n-pass">${cell.passed}</span> / <span class="n-expected">${cell.expectedFailures}</span> / <span class="${cell.unexpectedFailures > 0 ? "n-unexpected" : "n-zero"}">${cell.unexpectedFailures}</span>`;
   const title = `${cell.passed} passed, ${cell.expectedFailures} expected failures, ${cell.unexpectedFailures} unexpected failures, ${cell.skipped} skipped`;
   const body = cell.anchor ? `<a href="#${cell.anchor}">${counts}</a>` : counts;
   return `<td class="${cellClass(cell)}" title="${html(title)}">${body}</td>`;
@@ -64,7 +64,8 @@ td a { color: inherit; }
 .tag.expected { background: #fff8c5; }
 .tag.unexpected { background: #ffd8d3; }
 .reason { color: #57606a; }
-pre { white-space: pre-wrap; margin: 2px 0 8px; font-size: 12px; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0 8px; font-size: 12px; }
+code { overflow-wrap: anywhere; }
 `;
 
 /** The matrix as one self-contained page: no script, opens from file://. */
