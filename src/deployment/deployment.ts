@@ -6,6 +6,7 @@ import { registerSecret } from "../client/redact.ts";
 import { registerWithDummyAuth } from "../client/registration.ts";
 import { getProfile } from "../env/profiles/index.ts";
 import type { MailService } from "../env/profiles/types.ts";
+import type { CertificatePair } from "../env/tls.ts";
 import { readTargetFile, type Provisioning, type TargetHomeserver } from "./target-file.ts";
 
 /** One homeserver as suites see it: where it is and how to get a fresh user on it. */
@@ -15,6 +16,8 @@ export class DeploymentHomeserver {
   readonly implementation: string;
   readonly baseUrl: string;
   readonly serverName: string;
+  /** Where other servers reach it over federation (TLS, run CA); undefined for a `--url` target. */
+  readonly federationUrl: string | undefined;
   readonly appservice: AppserviceRegistration | undefined;
   readonly mail: MailService | undefined;
   readonly #provisioning: Provisioning;
@@ -26,6 +29,7 @@ export class DeploymentHomeserver {
     this.#timeoutMs = requestTimeoutMs;
     this.baseUrl = target.baseUrl;
     this.serverName = target.serverName;
+    this.federationUrl = target.federationUrl;
     this.appservice = target.appservice;
     // The application service's tokens are credentials like any access token: masked in reports.
     registerSecret(target.appservice?.as_token);
@@ -70,10 +74,13 @@ export class DeploymentHomeserver {
 export class Deployment {
   readonly homeservers: DeploymentHomeserver[];
   readonly source: string;
+  /** The run CA the homeservers trust for federation; undefined for a `--url` target. */
+  readonly ca: CertificatePair | undefined;
 
-  constructor(homeservers: TargetHomeserver[], source: string, requestTimeoutMs?: number) {
-    this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs, requestTimeoutMs));
+  constructor(homeservers: TargetHomeserver[], source: string, options: { requestTimeoutMs?: number; ca?: CertificatePair } = {}) {
+    this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs, options.requestTimeoutMs));
     this.source = source;
+    this.ca = options.ca;
   }
 
   homeserver(name = "hs1"): DeploymentHomeserver {
@@ -90,5 +97,6 @@ export class Deployment {
 /** The deployment `gauntlet run` points this suite worker at, through its target file. */
 export function loadDeployment(env: NodeJS.ProcessEnv = process.env): Deployment {
   const target = readTargetFile(env);
-  return new Deployment(target.homeservers, target.runId ? `run ${target.runId}` : (target.homeservers[0]?.baseUrl ?? "the target file"), target.requestTimeoutMs);
+  const source = target.runId ? `run ${target.runId}` : (target.homeservers[0]?.baseUrl ?? "the target file");
+  return new Deployment(target.homeservers, source, { requestTimeoutMs: target.requestTimeoutMs, ...(target.ca ? { ca: target.ca } : {}) });
 }

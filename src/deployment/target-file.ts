@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AppserviceRegistration } from "../appservice/registration.ts";
 import type { MailService } from "../env/profiles/types.ts";
+import type { CertificatePair } from "../env/tls.ts";
 
 /**
  * The one channel from `gauntlet run` to the suites: the path of a target file, written by the
@@ -42,6 +43,8 @@ export interface TargetFile {
   runId: string | null;
   /** How long any one request to a homeserver may take. */
   requestTimeoutMs: number;
+  /** The run CA the homeservers trust for federation: a federation peer's certificate is signed with it. */
+  ca?: CertificatePair;
   homeservers: TargetHomeserver[];
 }
 

@@ -41,7 +41,13 @@ function describeSelection(selection: Selection): string {
 
 /** Runs the selected suites against the target, with the deployment described in a target file. */
 async function runSelectedSuites(open: OpenTarget, selection: Selection, request: RunRequest): Promise<SuiteRunOutcome> {
-  const channel = writeTargetFile({ version: 2, runId: open.runId, requestTimeoutMs: request.requestTimeoutMs, homeservers: open.homeservers });
+  const channel = writeTargetFile({
+    version: 2,
+    runId: open.runId,
+    requestTimeoutMs: request.requestTimeoutMs,
+    ...(open.ca ? { ca: open.ca } : {}),
+    homeservers: open.homeservers,
+  });
   try {
     return await runSuites({
       files: selection.files,
@@ -70,7 +76,7 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
   const startedAt = new Date();
   const open = await openTarget(request.target, { keep: request.keep, signal: request.signal, progress: request.progress });
   try {
-    const homeservers = await preflight(open.homeservers, { timeoutMs: request.requestTimeoutMs, ...(open.caCertPem ? { caCertPem: open.caCertPem } : {}) });
+    const homeservers = await preflight(open.homeservers, { timeoutMs: request.requestTimeoutMs, ...(open.ca ? { caCertPem: open.ca.certPem } : {}) });
     const target: RunTarget = { implementation: implementationKey(homeservers), database: open.database, runId: open.runId, homeservers };
     const expectations = expectationsFor(target.implementation, request.expect);
     request.progress(`running ${describeSelection(selection)} against ${homeservers.map((hs) => hs.baseUrl).join(", ")}`);

@@ -1,6 +1,7 @@
 import { UserError } from "../errors/user-error.ts";
 import type { TargetHomeserver } from "../deployment/target-file.ts";
 import { Environment, startEnvironment, type EnvironmentOptions } from "../env/environment.ts";
+import type { CertificatePair } from "../env/tls.ts";
 
 /** What `gauntlet run` tests: an environment it starts, one of `gauntlet env up`, or a server at a URL. */
 export type TargetRequest =
@@ -14,7 +15,7 @@ export interface OpenTarget {
   database: string | null;
   homeservers: TargetHomeserver[];
   /** The run CA, which the homeservers' federation certificates chain to. */
-  caCertPem?: string;
+  ca?: CertificatePair;
   environmentMs: number;
   close: () => Promise<void>;
 }
@@ -57,7 +58,7 @@ function environmentTarget(environment: Environment, environmentMs: number, clos
     runId: environment.runId,
     database: environment.state.database,
     homeservers: targetOfEnvironment(environment),
-    caCertPem: environment.state.ca.certPem,
+    ca: environment.state.ca,
     environmentMs,
     close,
   };
