@@ -3,7 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { RunResults, TestRecord } from "./results.ts";
+import type { RunResults, TestRecord } from "../src/run/results.ts";
 
 function md5(text: string): string {
   return createHash("md5").update(text).digest("hex");
@@ -25,7 +25,8 @@ export function allureResult(test: TestRecord, results: RunResults, start: numbe
     ...(test.specSection ? [{ name: "feature", value: test.specSection }] : []),
     ...test.endpoints.map((endpoint) => ({ name: "tag", value: endpoint })),
     { name: "framework", value: "vitest" },
-    { name: "host", value: results.target.homeserver },
+    { name: "host", value: results.target.implementation },
+    ...results.target.homeservers.map((hs) => ({ name: "tag", value: `${hs.name}: ${hs.implementation}${hs.version ? ` ${hs.version}` : ""}` })),
   ];
   const expectedNote = test.verdict === "expected-failure" ? `expected failure (${test.expectation?.reason ?? ""})\n` : "";
   const passNote = test.verdict === "unexpected-pass" ? `unexpected pass: the expectations file says ${test.expectation?.reason ?? ""}\n` : "";
@@ -69,12 +70,16 @@ export function writeAllureResults(results: RunResults, dir: string): void {
     { name: "Unexpected responses", matchedStatuses: ["failed"], messageRegex: ".*expected HTTP.*" },
   ];
   writeFileSync(join(dir, "categories.json"), JSON.stringify(categories, null, 2));
-  const environment = {
-    homeserver: results.target.homeserver,
+  const environment: Record<string, string> = {
+    implementation: results.target.implementation,
     database: results.target.database ?? "n/a",
     run: results.target.runId ?? "n/a",
-    base_url: results.target.baseUrls.join(" "),
   };
+  for (const hs of results.target.homeservers) {
+    environment[`${hs.name}.implementation`] = hs.implementation;
+    environment[`${hs.name}.version`] = hs.version ?? "unknown";
+    environment[`${hs.name}.base_url`] = hs.baseUrl;
+  }
   writeFileSync(join(dir, "environment.properties"), Object.entries(environment).map(([k, v]) => `${k}=${v}`).join("\n"));
 }
 

@@ -1,4 +1,4 @@
-import type { RunResults } from "./results.ts";
+import type { RunResults } from "../src/run/results.ts";
 
 /** results.json: one record per test with id, status, duration, endpoints, spec section and failure message. */
 export function renderJson(results: RunResults): string {

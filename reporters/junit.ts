@@ -1,4 +1,4 @@
-import type { RunResults, TestRecord } from "./results.ts";
+import type { RunResults, TestRecord } from "../src/run/results.ts";
 
 function xml(text: string): string {
   // XML 1.0 forbids most control characters even when escaped.
@@ -41,8 +41,22 @@ function testcase(test: TestRecord): string {
   return lines.join("\n");
 }
 
+/** What was tested, as properties of every testsuite: CI systems show them beside its tests. */
+function targetProperties(results: RunResults): string {
+  const properties: [string, string][] = [
+    ["implementation", results.target.implementation],
+    ["database", results.target.database ?? "n/a"],
+    ...results.target.homeservers.flatMap((hs): [string, string][] => [
+      [`${hs.name}.implementation`, hs.implementation],
+      [`${hs.name}.version`, hs.version ?? "unknown"],
+    ]),
+  ];
+  return ["    <properties>", ...properties.map(([name, value]) => `      <property name="${xml(name)}" value="${xml(value)}"/>`), "    </properties>"].join("\n");
+}
+
 /** JUnit XML, one testsuite per suite file, as CI systems render it. */
 export function renderJunit(results: RunResults): string {
+  const properties = targetProperties(results);
   const files = [...new Set(results.tests.map((t) => t.file))];
   const suites = files.map((file) => {
     const tests = results.tests.filter((t) => t.file === file);
@@ -51,6 +65,7 @@ export function renderJunit(results: RunResults): string {
     const time = tests.reduce((sum, t) => sum + t.durationMs, 0) / 1000;
     return [
       `  <testsuite name="${xml(file.replace(/\.test\.ts$/, ""))}" tests="${tests.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}" timestamp="${xml(results.startedAt)}">`,
+      properties,
       ...tests.map(testcase),
       "  </testsuite>",
     ].join("\n");
@@ -65,7 +80,7 @@ export function renderJunit(results: RunResults): string {
       : "";
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="gauntlet ${xml(results.target.homeserver)}" tests="${results.summary.total}" failures="${failures}" errors="${errors}" skipped="${results.summary.skipped + results.summary.expectedFailures}" time="${(results.durationMs / 1000).toFixed(3)}">`,
+    `<testsuites name="gauntlet ${xml(results.target.implementation)}" tests="${results.summary.total}" failures="${failures}" errors="${errors}" skipped="${results.summary.skipped + results.summary.expectedFailures}" time="${(results.durationMs / 1000).toFixed(3)}">`,
     ...suites,
     ...(errorSuite ? [errorSuite] : []),
     "</testsuites>",

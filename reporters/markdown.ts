@@ -1,4 +1,4 @@
-import type { RunResults, TestRecord } from "./results.ts";
+import type { RunResults, TestRecord } from "../src/run/results.ts";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -16,9 +16,11 @@ function failureBlock(test: TestRecord): string {
 export function renderMarkdown(results: RunResults): string {
   const s = results.summary;
   const verdict = results.gate.passed ? "✅ passed" : `❌ failed: ${results.gate.reasons.join("; ")}`;
-  const target = `${results.target.homeserver}${results.target.database ? ` on ${results.target.database}` : ""}`;
+  const target = `${results.target.implementation}${results.target.database ? ` on ${results.target.database}` : ""}`;
   const lines = [
     `## Gauntlet: ${target}: ${verdict}`,
+    "",
+    ...results.target.homeservers.map((hs) => `- ${hs.name}: ${hs.implementation} ${hs.version ?? "(version unknown)"} at \`${hs.baseUrl}\``),
     "",
     "| tests | passed | failed | expected failures | unexpected failures | unexpected passes | skipped | stale expectations | duration |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -1,4 +1,4 @@
-import type { RunResults } from "./results.ts";
+import { describeTarget, type RunResults } from "../src/run/results.ts";
 
 const INDENT = "      ";
 
@@ -21,6 +21,7 @@ export function renderTerminal(results: RunResults, reportPaths: Record<string, 
     lines.push(...results.expectations.stale.map((e) => `  ? ${e.id} (${e.reason})`), "");
   }
   lines.push(
+    `target: ${describeTarget(results.target)}`,
     `${s.total} tests: ${s.passed} passed, ${s.failed} failed (${s.expectedFailures} expected, ${s.unexpectedFailures} unexpected), ${s.skipped} skipped, ${s.unexpectedPasses} unexpected passes, ${s.staleExpectations} stale expectations`,
     `time: ${(results.durationMs / 1000).toFixed(1)} s (environment ${(results.timings.environmentMs / 1000).toFixed(1)} s, suites ${(results.timings.suitesMs / 1000).toFixed(1)} s)`,
   );

@@ -4,7 +4,7 @@ import type { MatrixClient } from "../src/client/client.ts";
 import { hintFor } from "../src/client/errors.ts";
 import { describeExchange, ExchangeLog } from "../src/client/exchange.ts";
 import { redactText } from "../src/client/redact.ts";
-import { loadDeployment, type Deployment, type DeploymentHomeserver } from "../src/gate/deployment.ts";
+import { loadDeployment, type Deployment, type DeploymentHomeserver } from "../src/deployment/deployment.ts";
 import { SmtpSink } from "../src/mail/smtp-sink.ts";
 
 declare module "vitest" {

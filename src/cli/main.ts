@@ -2,7 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { commands } from "./commands/index.ts";
-import { UserError } from "./user-error.ts";
+import { UserError } from "../errors/user-error.ts";
 
 const cli = yargs(hideBin(process.argv))
   .scriptName("gauntlet")

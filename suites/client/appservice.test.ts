@@ -7,7 +7,7 @@ import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
 import { readUntil } from "../../src/client/poll.ts";
 import { timelineHas } from "../../src/client/sync.ts";
-import type { DeploymentHomeserver } from "../../src/gate/deployment.ts";
+import type { DeploymentHomeserver } from "../../src/deployment/deployment.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
 const PING = "POST /_matrix/client/v1/appservice/{appserviceId}/ping";

@@ -5,7 +5,7 @@ import type { MatrixClient } from "../../src/client/client.ts";
 import { decodeBase64, verifyJson, verifyServerKeys, type JsonObject } from "../../src/protocol/index.ts";
 import { mustMatch, serverKeysBatchResponse, userDevicesResponse, userKeysClaimResponse, userKeysQueryResponse } from "../../src/federation/schemas.ts";
 import type { FederationPeer } from "../../src/federation/peer.ts";
-import type { DeploymentHomeserver } from "../../src/gate/deployment.ts";
+import type { DeploymentHomeserver } from "../../src/deployment/deployment.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
 
 const USER_DEVICES = "GET /_matrix/federation/v1/user/devices/{userId}";

@@ -1,6 +1,6 @@
 import { Environment } from "../../src/env/environment.ts";
 import { FederationPeer } from "../../src/federation/peer.ts";
-import { RUN_ID_VARIABLE } from "../../src/gate/deployment.ts";
+import { RUN_ID_VARIABLE } from "../../src/deployment/target-file.ts";
 import { test as base } from "../fixtures.ts";
 
 /**

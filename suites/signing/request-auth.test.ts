@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Agent, request } from "undici";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { Environment } from "../../src/env/environment.ts";
-import { RUN_ID_VARIABLE } from "../../src/gate/deployment.ts";
+import { RUN_ID_VARIABLE } from "../../src/deployment/target-file.ts";
 import { signXMatrixRequest } from "../../src/protocol/index.ts";
 import { covers, describe, expect, test } from "../federation/peer-fixture.ts";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { renderBenchReport } from "../../../reporters/bench/report-html.ts";
+import { renderBenchReport } from "../../bench/report-html.ts";
 import { BENCH_SCENARIOS, benchScenario, DEFAULT_BENCH_SCENARIOS } from "../../bench/bench-scenarios.ts";
 import { renderRatioTable } from "../../bench/ratio-table.ts";
 import { parseBenchResults, type BenchResults } from "../../bench/results.ts";
@@ -12,7 +12,7 @@ import { K6UnavailableError, selectEngine } from "../../load/engines/select-engi
 import { parseDuration } from "../../load/options/duration.ts";
 import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 import { resolveScenario } from "./load.ts";
 
 interface BenchArgs extends Omit<EnvironmentArgs, "db"> {

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
-import { computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../gate/coverage.ts";
-import { collectSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
-import { UserError } from "../user-error.ts";
+import { computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../coverage/coverage.ts";
+import { readResultsFile } from "../../run/results-file.ts";
+import { selectSuiteFiles, suiteFiles } from "../../run/selection.ts";
+import { collectSuites } from "../../run/suite-runner.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 interface CoverageArgs {
   suite: string[];
@@ -17,15 +18,11 @@ interface CoverageArgs {
 const DEFAULT_INVENTORY = fileURLToPath(new URL("../../../fixtures/spec-endpoints.tsv", import.meta.url));
 
 function testsFromResults(file: string): CoverageTest[] {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    return readResultsFile(file).results.tests.map((t) => ({ id: t.id, endpoints: t.endpoints }));
   } catch (error) {
-    throw new UserError(`--results ${file}: expected a results.json written by gauntlet run (${(error as Error).message})`);
+    throw new UserError(`--results ${(error as Error).message}`);
   }
-  const tests = (parsed as { tests?: { id?: unknown; endpoints?: unknown }[] }).tests;
-  if (!Array.isArray(tests)) throw new UserError(`--results ${file}: no "tests" array; is it a gauntlet results.json?`);
-  return tests.map((t) => ({ id: String(t.id), endpoints: Array.isArray(t.endpoints) ? t.endpoints.map(String) : [] }));
 }
 
 export const coverageCommand: CommandModule<object, CoverageArgs> = {

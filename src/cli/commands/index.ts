@@ -5,6 +5,7 @@ import { envCommand } from "./env.ts";
 import { imagesCommand } from "./images.ts";
 import { listCommand } from "./list.ts";
 import { loadCommand } from "./load.ts";
+import { matrixCommand } from "./matrix.ts";
 import { mergeCommand } from "./merge.ts";
 import { runCommand } from "./run.ts";
 import { setupCommand } from "./setup.ts";
@@ -13,4 +14,4 @@ import { verifyCommand } from "./verify.ts";
 
 // Every command of the CLI, one module each; `gauntlet --help` lists them in this order.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [benchCommand, coverageCommand, envCommand, imagesCommand, listCommand, loadCommand, mergeCommand, runCommand, setupCommand, stateResCommand, verifyCommand];
+export const commands: CommandModule<any, any>[] = [benchCommand, coverageCommand, envCommand, imagesCommand, listCommand, loadCommand, matrixCommand, mergeCommand, runCommand, setupCommand, stateResCommand, verifyCommand];

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
-import { collectSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
-import { UserError } from "../user-error.ts";
+import { selectSuiteFiles, suiteFiles } from "../../run/selection.ts";
+import { collectSuites } from "../../run/suite-runner.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 interface ListArgs {
   suite: string[];

@@ -13,7 +13,7 @@ import { parseDuration } from "../../load/options/duration.ts";
 import { Environment, startEnvironment } from "../../env/environment.ts";
 import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 const SCENARIOS_DIRECTORY = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 

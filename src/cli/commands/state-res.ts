@@ -10,7 +10,7 @@ import {
   type FixtureOutcome,
   type StateResFixture,
 } from "../../protocol/state-res/fixture.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 interface StateResArgs {
   file: string;

@@ -5,7 +5,7 @@ import { formatJson, formatJunit, formatTerminal, verifyDeployment } from "../..
 import { parseResolveEntry } from "../../verify/resolver.ts";
 import { parseServerName } from "../../verify/server-name.ts";
 import type { VerifyOptions } from "../../verify/types.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 interface VerifyArgs {
   server: string;

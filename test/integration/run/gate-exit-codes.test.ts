@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { RunResults } from "../../../reporters/results.ts";
+import type { RunResults } from "../../../src/run/results.ts";
 import { FAKE_TOKEN, FakeHomeserver } from "../../unit/client/fake-homeserver.ts";
 
 // `gauntlet run --url` against a local stand-in for a broken homeserver: the real suites are
@@ -45,12 +45,12 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr, results, out };
 }
 
-// The tests that call /versions: the two of its own, and .well-known's check of the advertised base URL.
-const VERSIONS_IDS = [
-  "client/discovery::versions > lists the spec versions the server supports",
-  "client/discovery::versions > answers without an access token",
-  "client/discovery::.well-known discovery > points clients at the homeserver base URL",
+// The tests that call /capabilities. (/versions must work: the pre-flight check stops a run without it.)
+const CAPABILITIES_IDS = [
+  "client/discovery::capabilities > advertises the default and available room versions",
+  "client/discovery::capabilities > requires an access token: 401 M_MISSING_TOKEN",
 ];
+const PASSING_ID = "client/discovery::versions > lists the spec versions the server supports";
 
 describe("gauntlet run exit codes", () => {
   test("0 when every test passes", async () => {
@@ -61,28 +61,28 @@ describe("gauntlet run exit codes", () => {
   });
 
   test("1 on an unexpected failure (a 500), with the request, the response and a hint in the results", async () => {
-    hs.overrides.set("/_matrix/client/versions", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN", error: "Internal server error" } });
+    hs.overrides.set("/_matrix/client/v3/capabilities", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN", error: "Internal server error" } });
     const { code, results } = await run(["--expect", expectations({})]);
     expect(code).toBe(1);
-    expect(results.summary.unexpectedFailures).toBe(3);
-    const failure = results.tests.find((t) => t.id === VERSIONS_IDS[1]);
-    expect(failure?.message).toContain("→ GET /_matrix/client/versions");
+    expect(results.summary.unexpectedFailures).toBe(2);
+    const failure = results.tests.find((t) => t.id === CAPABILITIES_IDS[0]);
+    expect(failure?.message).toContain("→ GET /_matrix/client/v3/capabilities");
     expect(failure?.message).toContain("← HTTP 500");
     expect(failure?.message).toContain("hint: the homeserver failed internally");
   });
 
   test("0 when the failures are expected", async () => {
-    hs.overrides.set("/_matrix/client/versions", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN" } });
-    const { code, results } = await run(["--expect", expectations(Object.fromEntries(VERSIONS_IDS.map((id) => [id, "fails on purpose in this test"])))]);
-    expect(results.summary).toMatchObject({ expectedFailures: 3, unexpectedFailures: 0 });
+    hs.overrides.set("/_matrix/client/v3/capabilities", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN" } });
+    const { code, results } = await run(["--expect", expectations(Object.fromEntries(CAPABILITIES_IDS.map((id) => [id, "fails on purpose in this test"])))]);
+    expect(results.summary).toMatchObject({ expectedFailures: 2, unexpectedFailures: 0 });
     expect(code).toBe(0);
   });
 
   test("an unexpected pass is listed, and fails the gate only with --strict", async () => {
-    const file = expectations({ [VERSIONS_IDS[0]!]: "listed as failing but passes" });
+    const file = expectations({ [PASSING_ID]: "listed as failing but passes" });
     const lenient = await run(["--expect", file]);
     expect(lenient.code).toBe(0);
-    expect(lenient.stdout).toContain(`+ ${VERSIONS_IDS[0]}`);
+    expect(lenient.stdout).toContain(`+ ${PASSING_ID}`);
     const strict = await run(["--expect", file, "--strict"]);
     expect(strict.code).toBe(1);
     expect(strict.results.gate.reasons).toEqual(["1 unexpected pass(es) under --strict"]);
@@ -108,29 +108,36 @@ describe("gauntlet run exit codes", () => {
   });
 
   test("a homeserver that dies after a few requests fails the rest with a hint, and the run still reports", async () => {
-    hs.dieAfter = 2;
+    // The pre-flight check's GET /versions and the suites' first two requests are answered; then nothing listens.
+    hs.dieAfter = 3;
     const { code, results } = await run(["--expect", expectations({}), "--workers", "1"]);
     expect(code).toBe(1);
     expect(results.summary.total).toBe(5);
     expect(results.summary.failed).toBeGreaterThanOrEqual(3);
     const messages = results.tests.filter((t) => t.status === "failed").map((t) => t.message ?? "");
-    expect(messages.every((m) => /hint: /.test(m) || /Error/.test(m))).toBe(true);
-    expect(messages.some((m) => m.includes("has probably exited") || m.includes("closed the connection"))).toBe(true);
+    for (const message of messages) {
+      expect(message).toMatch(new RegExp(`^HomeserverUnreachableError: (GET|POST) /\\S+: no answer from ${hs.baseUrl.replace(/[.]/g, "\\.")}\\n`));
+      expect(message).toMatch(/\n\nhint: (the homeserver closed the connection without an answer: it may have crashed mid-request|nothing listens at the homeserver's address: it has probably exited); check its log/);
+    }
+    expect(messages.some((m) => m.includes("hint: nothing listens at the homeserver's address: it has probably exited"))).toBe(true);
   });
 
   test("2 for a usage error, before anything starts", async () => {
-    const code = await new Promise<number>((resolve) => {
-      execFile(NODE, [CLI, "run", "--url", hs.baseUrl, "--suite", "client/no-such-suite"], { timeout: 60_000 }, (error) => resolve((error as { code?: number } | null)?.code ?? 0));
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(NODE, [CLI, "run", "--url", hs.baseUrl, "--suite", "client/no-such-suite"], { timeout: 60_000 }, (error, _stdout, stderr) =>
+        resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr }),
+      );
     });
     expect(code).toBe(2);
+    expect(stderr).toMatch(/^gauntlet: --suite client\/no-such-suite names no suite; suites are: .*client\/discovery/);
     expect(hs.requests).toEqual([]);
   });
 });
 
 describe("gauntlet merge", () => {
   test("the results of two shards merge into one report whose gate matches the whole run", async () => {
-    const allowed = expectations(Object.fromEntries(VERSIONS_IDS.map((id) => [id, "the stand-in's /versions is broken on purpose"])));
-    hs.overrides.set("/_matrix/client/versions", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN" } });
+    const allowed = expectations(Object.fromEntries(CAPABILITIES_IDS.map((id) => [id, "the stand-in's /capabilities is broken on purpose"])));
+    hs.overrides.set("/_matrix/client/v3/capabilities", { kind: "json", status: 500, body: { errcode: "M_UNKNOWN" } });
     const suites = ["--suite", "client/login", "--expect", allowed];
     const one = await run([...suites, "--shard", "1/2"]);
     const two = await run([...suites, "--shard", "2/2"]);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import type { RunResults } from "../../../reporters/results.ts";
+import type { RunResults } from "../../../src/run/results.ts";
 import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 
@@ -42,6 +42,14 @@ test("gauntlet run starts Synapse, runs suites, writes every report and tears th
   const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResults;
   expect(results.summary.unexpectedFailures).toBe(0);
   expect(results.tests.length).toBeGreaterThan(10);
+  // Each homeserver's implementation, and the version it states over the federation API.
+  expect(results.target.implementation).toBe("synapse");
+  expect(results.target.homeservers.map((hs) => hs.name)).toEqual(["hs1", "hs2"]);
+  for (const hs of results.target.homeservers) {
+    expect(hs.implementation).toBe("synapse");
+    expect(hs.version).toMatch(/^\d+\.\d+\.\d+/);
+  }
+  expect(stdout).toMatch(/target: hs1 synapse \d+\.\d+\.\d+\S*, hs2 synapse \d+\.\d+\.\d+\S* on sqlite/);
   for (const t of results.tests) {
     expect(t.id).toMatch(/^client\/(discovery|login)::/);
     expect(t.endpoints.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { chartData, renderBenchReport } from "../../../reporters/bench/report-html.ts";
+import { chartData, renderBenchReport } from "../../../src/bench/report-html.ts";
 import { parseBenchResults } from "../../../src/bench/results.ts";
 import { craftedResults, craftedRun } from "./crafted-results.ts";
 

@@ -1,8 +1,11 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { allureResult } from "../../../reporters/allure.ts";
+import { allureResult, writeAllureResults } from "../../../reporters/allure.ts";
 import { renderJunit } from "../../../reporters/junit.ts";
 import { renderMarkdown } from "../../../reporters/markdown.ts";
-import { testId, type RunResults, type TestRecord } from "../../../reporters/results.ts";
+import { testId, type RunResults, type TestRecord } from "../../../src/run/results.ts";
 import { renderTerminal } from "../../../reporters/terminal.ts";
 
 const base = { file: "client/rooms.test.ts", durationMs: 12, endpoints: ["POST /_matrix/client/v3/createRoom"], specSection: "client-server-api/#creation" };
@@ -14,11 +17,19 @@ const tests: TestRecord[] = [
 ];
 
 const results: RunResults = {
-  version: 1,
+  version: 2,
   tool: "gauntlet",
   startedAt: "2026-01-01T00:00:00.000Z",
   durationMs: 1234,
-  target: { homeserver: "synapse", database: "sqlite", runId: "r1", baseUrls: ["http://127.0.0.1:1"] },
+  target: {
+    implementation: "synapse+dendrite",
+    database: "sqlite",
+    runId: "r1",
+    homeservers: [
+      { name: "hs1", implementation: "synapse", version: "1.160.0", baseUrl: "http://127.0.0.1:1" },
+      { name: "hs2", implementation: "dendrite", version: null, baseUrl: "http://127.0.0.1:2" },
+    ],
+  },
   selection: { suites: [], grep: null, shard: null },
   timings: { environmentMs: 100, suitesMs: 1000 },
   errors: [],
@@ -40,7 +51,15 @@ describe("JUnit", () => {
     expect(xml).toContain('name="creates &lt;a&gt; room &amp; more"');
     expect(xml.match(/<failure /g)).toHaveLength(1);
     expect(xml).toContain('<skipped message="expected failure: tracked upstream"/>');
-    expect(xml).toContain('<testsuites name="gauntlet synapse" tests="4" failures="1"');
+    expect(xml).toContain('<testsuites name="gauntlet synapse+dendrite" tests="4" failures="1"');
+  });
+  test("names each homeserver's implementation and version as testsuite properties", () => {
+    const suite = xml.slice(xml.indexOf("<testsuite "), xml.indexOf("<testcase"));
+    expect(suite).toContain('<property name="implementation" value="synapse+dendrite"/>');
+    expect(suite).toContain('<property name="hs1.implementation" value="synapse"/>');
+    expect(suite).toContain('<property name="hs1.version" value="1.160.0"/>');
+    expect(suite).toContain('<property name="hs2.implementation" value="dendrite"/>');
+    expect(suite).toContain('<property name="hs2.version" value="unknown"/>');
   });
   test("carries the endpoints and spec section as properties", () => {
     expect(xml).toContain('<property name="endpoint" value="POST /_matrix/client/v3/createRoom"/>');
@@ -51,10 +70,14 @@ describe("JUnit", () => {
 describe("Markdown", () => {
   const md = renderMarkdown(results);
   test("states the verdict and lists unexpected failures, passes and stale entries", () => {
-    expect(md).toContain("## Gauntlet: synapse on sqlite: ❌ failed: 1 unexpected failure(s)");
+    expect(md).toContain("## Gauntlet: synapse+dendrite on sqlite: ❌ failed: 1 unexpected failure(s)");
     expect(md).toContain("### Unexpected failures (1)");
     expect(md).toContain("- `client/rooms::fixed` (was: was broken)");
     expect(md).toContain("- `client/rooms::gone`: client/rooms.test.ts has no test of this name");
+  });
+  test("names each homeserver's implementation and version", () => {
+    expect(md).toContain("- hs1: synapse 1.160.0 at `http://127.0.0.1:1`");
+    expect(md).toContain("- hs2: dendrite (version unknown) at `http://127.0.0.1:2`");
   });
 });
 
@@ -63,6 +86,9 @@ describe("terminal", () => {
     const text = renderTerminal(results, { json: "/tmp/results.json" });
     expect(text).toContain("✗ client/rooms::rejects");
     expect(text.trim().split("\n").at(-1)).toBe("gate: FAILED (1 unexpected failure(s))");
+  });
+  test("names each homeserver's implementation and version", () => {
+    expect(renderTerminal(results, {})).toContain("target: hs1 synapse 1.160.0, hs2 dendrite on sqlite");
   });
 });
 
@@ -75,5 +101,13 @@ describe("Allure", () => {
     expect(known.statusDetails).toMatchObject({ known: true, message: "expected failure (tracked upstream)" });
     expect(known.labels).toEqual(expect.arrayContaining([{ name: "feature", value: "client-server-api/#creation" }, { name: "tag", value: "POST /_matrix/client/v3/createRoom" }]));
     expect(known.links).toEqual(expect.arrayContaining([{ name: "known issue", url: "https://example.org/1", type: "issue" }]));
+  });
+  test("the environment and labels name each homeserver's implementation and version", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gauntlet-allure-"));
+    writeAllureResults(results, dir);
+    const environment = readFileSync(join(dir, "environment.properties"), "utf8").split("\n");
+    expect(environment).toEqual(expect.arrayContaining(["implementation=synapse+dendrite", "hs1.implementation=synapse", "hs1.version=1.160.0", "hs2.implementation=dendrite", "hs2.version=unknown"]));
+    const labels = allureResult(tests[0]!, results, 1000).labels;
+    expect(labels).toEqual(expect.arrayContaining([{ name: "host", value: "synapse+dendrite" }, { name: "tag", value: "hs1: synapse 1.160.0" }, { name: "tag", value: "hs2: dendrite" }]));
   });
 });

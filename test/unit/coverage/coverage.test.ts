@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { caseKind, computeCoverage, formatCoverage, parseInventory } from "../../../src/gate/coverage.ts";
+import { caseKind, computeCoverage, formatCoverage, parseInventory } from "../../../src/coverage/coverage.ts";
 
 const TSV = [
   "# inventory for tests",

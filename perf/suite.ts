@@ -3,10 +3,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunResults } from "../reporters/results.ts";
+import type { RunResults } from "../src/run/results.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const OUT = join(ROOT, "bench", "results");
+const OUT = join(ROOT, "perf", "results");
 const SUITES = process.env.BENCH_SUITES?.split(",") ?? ["client"];
 const DATABASES = (process.env.BENCH_DATABASES?.split(",") ?? ["sqlite", "postgres"]) as ("sqlite" | "postgres")[];
 

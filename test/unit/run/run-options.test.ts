@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseShard, parseShuffle } from "../../../src/cli/commands/run.ts";
-import { UserError } from "../../../src/cli/user-error.ts";
+import { parseShard, parseShuffle } from "../../../src/run/selection.ts";
+import { UserError } from "../../../src/errors/user-error.ts";
 
 describe("gauntlet run options", () => {
   test("--shuffle alone picks a fresh positive seed; --shuffle SEED keeps it", () => {

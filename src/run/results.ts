@@ -28,16 +28,43 @@ export interface RunSummary {
   staleExpectations: number;
 }
 
+/** One homeserver under test, as the run record names it. */
+export interface TestedHomeserver {
+  /** `hs1`, `hs2`. */
+  name: string;
+  /** The homeserver profile: `synapse`, `dendrite`, … */
+  implementation: string;
+  /** What the server says it runs (`GET /_matrix/federation/v1/version`, or /versions' `server`); null when it does not say. */
+  version: string | null;
+  baseUrl: string;
+}
+
+/** What was tested. No secrets. */
+export interface RunTarget {
+  /** The expectations key: hs1's implementation, or `<hs1>+<hs2>` when hs2 runs another one. */
+  implementation: string;
+  database: string | null;
+  runId: string | null;
+  homeservers: TestedHomeserver[];
+}
+
+/** With --shuffle, the seed that repeats the order; concurrency: tests of a file at once (null: the suites' default). */
+export interface RunSelection {
+  suites: string[];
+  grep: string | null;
+  shard: string | null;
+  shuffleSeed?: number | null;
+  concurrency?: number | null;
+}
+
 /** Everything a run produced, as written to results.json. */
 export interface RunResults {
-  version: 1;
+  version: 2;
   tool: "gauntlet";
   startedAt: string;
   durationMs: number;
-  /** What was tested: homeserver implementation, database, URLs. No secrets. */
-  target: { homeserver: string; database: string | null; runId: string | null; baseUrls: string[] };
-  /** shuffleSeed: with --shuffle, the seed that repeats the order; concurrency: tests of a file at once (null: the suites' default). */
-  selection: { suites: string[]; grep: string | null; shard: string | null; shuffleSeed?: number | null; concurrency?: number | null };
+  target: RunTarget;
+  selection: RunSelection;
   timings: { environmentMs: number; suitesMs: number };
   /** Errors outside any test (a suite file that failed to load, an unhandled rejection). */
   errors: string[];
@@ -47,17 +74,21 @@ export interface RunResults {
   tests: TestRecord[];
 }
 
-export function countStatuses(tests: TestRecord[]): Pick<RunSummary, "total" | "passed" | "failed" | "skipped"> {
-  return {
-    total: tests.length,
-    passed: tests.filter((t) => t.status === "passed").length,
-    failed: tests.filter((t) => t.status === "failed").length,
-    skipped: tests.filter((t) => t.status === "skipped").length,
-  };
-}
-
 /** The id of a test: file path under `suites/` without `.test.ts`, then its name path. */
 export function testId(relativeFile: string, namePath: string[]): string {
   const file = relativeFile.replace(/\\/g, "/").replace(/^suites\//, "").replace(/\.test\.ts$/, "");
   return `${file}::${namePath.join(" > ")}`;
+}
+
+/** The expectations key of a deployment: hs1's implementation, or `<hs1>+<hs2>` when hs2 runs another. */
+export function implementationKey(homeservers: { implementation: string }[]): string {
+  const [hs1, hs2] = homeservers;
+  if (!hs1) return "unknown";
+  return hs2 && hs2.implementation !== hs1.implementation ? `${hs1.implementation}+${hs2.implementation}` : hs1.implementation;
+}
+
+/** How a record names its target for people: `synapse 1.160.0 + dendrite 0.13.8 on postgres`. */
+export function describeTarget(target: RunTarget): string {
+  const servers = target.homeservers.map((hs) => `${hs.name} ${hs.implementation}${hs.version ? ` ${hs.version}` : ""}`).join(", ");
+  return `${servers || target.implementation}${target.database ? ` on ${target.database}` : ""}`;
 }

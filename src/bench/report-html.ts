@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { compare, formatRatio, formatValue, type ComparisonRow, type Spread, type Unit } from "../../src/bench/aggregate.ts";
-import type { BenchResults } from "../../src/bench/results.ts";
+import { compare, formatRatio, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import type { BenchResults } from "./results.ts";
 
 // The benchmark report: one self-contained HTML file (echarts inlined, data embedded), so it
 // opens offline and can be archived next to its results.json.

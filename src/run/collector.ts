@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
-import { redactText } from "../src/client/redact.ts";
+import { redactText } from "../client/redact.ts";
 import { testId, type TestRecord } from "./results.ts";
 
 function namePath(test: TestCase): string[] {

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import type { TestRecord } from "../../../reporters/results.ts";
-import { UserError } from "../../../src/cli/user-error.ts";
-import { evaluateGate, loadExpectations, type Expectations } from "../../../src/gate/expectations.ts";
+import type { TestRecord } from "../../../src/run/results.ts";
+import { UserError } from "../../../src/errors/user-error.ts";
+import { evaluateGate, loadExpectations, type Expectations } from "../../../src/run/expectations.ts";
 
 function record(id: string, status: TestRecord["status"]): TestRecord {
   const [file] = id.split("::");

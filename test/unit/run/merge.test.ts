@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import type { RunResults, TestRecord } from "../../../reporters/results.ts";
-import { mergeShardResults, readShardResults } from "../../../src/gate/merge.ts";
+import type { RunResults, TestRecord } from "../../../src/run/results.ts";
+import { mergeShardResults } from "../../../src/run/merge.ts";
+import { readResultsFile } from "../../../src/run/results-file.ts";
 
 function record(id: string, status: TestRecord["status"]): TestRecord {
   const file = `${id.slice(0, id.indexOf("::"))}.test.ts`;
@@ -12,11 +13,11 @@ function record(id: string, status: TestRecord["status"]): TestRecord {
 
 function shard(index: number, tests: TestRecord[], extra: Partial<RunResults> = {}): RunResults {
   return {
-    version: 1,
+    version: 2,
     tool: "gauntlet",
     startedAt: `2026-11-22T06:0${index}:00.000Z`,
     durationMs: 1000 * index,
-    target: { homeserver: "synapse", database: "sqlite", runId: `run-${index}`, baseUrls: [`http://127.0.0.1:${8000 + index}`] },
+    target: { implementation: "synapse", database: "sqlite", runId: `run-${index}`, homeservers: [{ name: "hs1", implementation: "synapse", version: "1.160.0", baseUrl: `http://127.0.0.1:${8000 + index}` }] },
     selection: { suites: ["client"], grep: null, shard: `${index}/2` },
     timings: { environmentMs: 100 * index, suitesMs: 900 * index },
     errors: [],
@@ -39,7 +40,7 @@ describe("merging shard results", () => {
         { source: "one", results: shard(1, [record("client/a::x > passes", "passed")]) },
         { source: "two", results: shard(2, [record("client/b::known > bug", "failed"), record("client/b::y > breaks", "failed")]) },
       ],
-      { expectations, expectationsFile: "expectations/synapse.json", strict: false, allFiles },
+      { expectations: { file: "expectations/synapse.json", expectations }, strict: false, allFiles },
     );
     expect(merged.tests.map((t) => [t.id, t.verdict])).toEqual([
       ["client/a::x > passes", "pass"],
@@ -53,14 +54,13 @@ describe("merging shard results", () => {
     expect(merged.durationMs).toBe(2000);
     expect(merged.timings).toEqual({ environmentMs: 200, suitesMs: 1800 });
     expect(merged.startedAt).toBe("2026-11-22T06:01:00.000Z");
-    expect(merged.target).toEqual({ homeserver: "synapse", database: "sqlite", runId: null, baseUrls: ["http://127.0.0.1:8001", "http://127.0.0.1:8002"] });
+    expect(merged.target).toEqual({ implementation: "synapse", database: "sqlite", runId: null, homeservers: [{ name: "hs1", implementation: "synapse", version: "1.160.0", baseUrl: "http://127.0.0.1:8001" }] });
     expect(merged.selection.shard).toBe("1/2 + 2/2");
   });
 
   test("errors outside tests keep the shard they came from and fail the gate", () => {
     const merged = mergeShardResults([{ source: "s1/results.json", results: shard(1, [record("client/a::x > passes", "passed")], { errors: ["client/a.test.ts: SyntaxError"] }) }], {
-      expectations: null,
-      expectationsFile: null,
+      expectations: { file: null, expectations: null },
       strict: false,
       allFiles,
     });
@@ -69,7 +69,7 @@ describe("merging shard results", () => {
   });
 
   test("a test in two shards, or shards of different deployments, are refused", () => {
-    const options = { expectations: null, expectationsFile: null, strict: false, allFiles };
+    const options = { expectations: { file: null, expectations: null }, strict: false, allFiles };
     const twice = () => mergeShardResults([{ source: "one", results: shard(1, [record("client/a::x > y", "passed")]) }, { source: "two", results: shard(2, [record("client/a::x > y", "passed")]) }], options);
     expect(twice).toThrow(/client\/a::x > y is in both one and two/);
     const other = shard(2, [record("client/b::x > y", "passed")]);
@@ -81,10 +81,12 @@ describe("merging shard results", () => {
   test("a shard is read from its results.json or the directory holding it; anything else is refused clearly", () => {
     const dir = mkdtempSync(join(tmpdir(), "gauntlet-merge-"));
     writeFileSync(join(dir, "results.json"), JSON.stringify(shard(1, [])));
-    expect(readShardResults(dir).results.target.runId).toBe("run-1");
-    expect(readShardResults(join(dir, "results.json")).source).toBe(join(dir, "results.json"));
+    expect(readResultsFile(dir).results.target.runId).toBe("run-1");
+    expect(readResultsFile(join(dir, "results.json")).source).toBe(join(dir, "results.json"));
     writeFileSync(join(dir, "other.json"), JSON.stringify({ tests: [] }));
-    expect(() => readShardResults(join(dir, "other.json"))).toThrow(/not a results.json of gauntlet run/);
-    expect(() => readShardResults(join(dir, "missing.json"))).toThrow(/expected a results.json written by gauntlet run/);
+    expect(() => readResultsFile(join(dir, "other.json"))).toThrow(/not a results.json of gauntlet run/);
+    writeFileSync(join(dir, "old.json"), JSON.stringify({ ...shard(1, []), version: 1 }));
+    expect(() => readResultsFile(join(dir, "old.json"))).toThrow(/a results.json of version 1, expected version 2; run it again/);
+    expect(() => readResultsFile(join(dir, "missing.json"))).toThrow(/expected a results.json written by gauntlet run/);
   });
 });

@@ -4,7 +4,7 @@ import { generateAllureReport, writeAllureResults } from "../../reporters/allure
 import { renderJson } from "../../reporters/json.ts";
 import { renderJunit } from "../../reporters/junit.ts";
 import { renderMarkdown } from "../../reporters/markdown.ts";
-import type { RunResults } from "../../reporters/results.ts";
+import { describeTarget, type RunResults } from "./results.ts";
 
 export interface WrittenReports {
   paths: Record<string, string>;
@@ -33,7 +33,7 @@ export async function writeReports(results: RunResults, outDir: string, options:
     const resultsDir = join(dir, "allure-results");
     writeAllureResults(results, resultsDir);
     paths["allure results"] = resultsDir;
-    const report = await generateAllureReport(resultsDir, join(dir, "allure-report"), `Gauntlet: ${results.target.homeserver}${results.target.database ? ` on ${results.target.database}` : ""}`);
+    const report = await generateAllureReport(resultsDir, join(dir, "allure-report"), `Gauntlet: ${describeTarget(results.target)}`);
     if (report.ok) paths.allure = report.index;
     else notes.push(`no Allure HTML report: ${report.reason}`);
   }

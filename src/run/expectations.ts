@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { RunSummary, TestRecord } from "../../reporters/results.ts";
-import { UserError } from "../cli/user-error.ts";
+import type { RunSummary, TestRecord } from "./results.ts";
+import { UserError } from "../errors/user-error.ts";
 
 const expectedFailure = z.strictObject({
   reason: z.string().min(10, "say why the test fails, in a sentence"),

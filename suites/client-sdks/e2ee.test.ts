@@ -5,7 +5,7 @@ import { readUntil } from "../../src/client/poll.ts";
 import { decodeBase64 } from "../../src/protocol/base64.ts";
 import type { JsonObject } from "../../src/protocol/json.ts";
 import { verifyJson } from "../../src/protocol/signing.ts";
-import type { DeploymentHomeserver } from "../../src/gate/deployment.ts";
+import type { DeploymentHomeserver } from "../../src/deployment/deployment.ts";
 import { covers, describe, test } from "../fixtures.ts";
 import { loggedInSdkClient, waitFor } from "./sdk-client.ts";
 

@@ -1,48 +1,8 @@
-import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createVitest, type Vitest } from "vitest/node";
-import { ResultCollector, recordOf } from "../../reporters/collector.ts";
-import type { TestRecord } from "../../reporters/results.ts";
-import { UserError } from "../cli/user-error.ts";
-
-export const SUITES_ROOT = fileURLToPath(new URL("../../suites/", import.meta.url));
-export const SUITES_CONFIG = join(SUITES_ROOT, "vitest.config.ts");
-
-/** Every suite file, relative to suites/ (e.g. `client/login.test.ts`), sorted. */
-export function suiteFiles(root = SUITES_ROOT): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== "node_modules") walk(path);
-      else if (entry.isFile() && entry.name.endsWith(".test.ts")) found.push(relative(root, path).replace(/\\/g, "/"));
-    }
-  };
-  walk(root);
-  return found.sort();
-}
-
-/**
- * The files `--suite` names: a suite id (`client/login`), a folder (`client`), or a file.
- * Naming nothing selects every file; a name that matches nothing is a user error.
- */
-export function selectSuiteFiles(all: string[], names: string[]): string[] {
-  if (names.length === 0) return all;
-  const selected = new Set<string>();
-  for (const raw of names) {
-    const name = raw.replace(/^suites\//, "").replace(/\.test\.ts$/, "").replace(/\/+$/, "");
-    const matches = all.filter((file) => {
-      const id = file.replace(/\.test\.ts$/, "");
-      return id === name || id.startsWith(`${name}/`);
-    });
-    if (matches.length === 0) {
-      throw new UserError(`--suite ${raw} names no suite; suites are: ${all.map((f) => f.replace(/\.test\.ts$/, "")).join(", ")}`, 2);
-    }
-    for (const match of matches) selected.add(match);
-  }
-  return all.filter((file) => selected.has(file));
-}
+import { ResultCollector } from "./collector.ts";
+import type { TestRecord } from "./results.ts";
+import { SUITES_CONFIG, SUITES_ROOT } from "./selection.ts";
 
 export interface SuiteRunOptions {
   files: string[];
@@ -53,7 +13,7 @@ export interface SuiteRunOptions {
   concurrency?: number;
   /** Random order of files and of tests within them, from this seed. */
   shuffleSeed?: number;
-  /** Environment variables the suite workers need (the run id or target file). */
+  /** Environment variables the suite workers read: the target file's path (see src/deployment/target-file.ts). */
   env: Record<string, string>;
   progress: (line: string) => void;
   signal?: AbortSignal;

@@ -1,61 +1,35 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { AppserviceRegistration } from "../appservice/registration.ts";
 import { MatrixClient } from "../client/client.ts";
 import { ExchangeLog, recordTiming } from "../client/exchange.ts";
 import { registerSecret } from "../client/redact.ts";
 import { registerWithDummyAuth } from "../client/registration.ts";
-import { Environment } from "../env/environment.ts";
 import { getProfile } from "../env/profiles/index.ts";
 import type { MailService } from "../env/profiles/types.ts";
-
-/** The environment variables through which `gauntlet run` tells suite workers what to test. */
-export const RUN_ID_VARIABLE = "GAUNTLET_RUN_ID";
-export const TARGET_FILE_VARIABLE = "GAUNTLET_TARGET_FILE";
-export const REQUEST_TIMEOUT_VARIABLE = "GAUNTLET_REQUEST_TIMEOUT_MS";
-
-function requestTimeoutMs(): number | undefined {
-  const value = Number(process.env[REQUEST_TIMEOUT_VARIABLE]);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-/** How users are created on a homeserver under test. */
-export type Provisioning =
-  | { kind: "profile"; profile: string; registrationSharedSecret: string }
-  /** The spec's POST /register with the m.login.dummy stage (open registration). */
-  | { kind: "open-registration" };
-
-export interface TargetHomeserver {
-  name: string;
-  baseUrl: string;
-  serverName: string;
-  provisioning: Provisioning;
-  /** The harness's application service, when the homeserver was started with it registered. */
-  appservice?: AppserviceRegistration;
-  /** The mail sink the homeserver sends its email to, when it was started with one. */
-  mail?: MailService;
-}
-
-/** A deployment given by URL instead of a run: what `--url` writes to the target file (mode 0600). */
-export interface TargetFile {
-  version: 1;
-  profile: string;
-  homeservers: TargetHomeserver[];
-}
+import type { CertificatePair } from "../env/tls.ts";
+import { readTargetFile, type Provisioning, type TargetHomeserver } from "./target-file.ts";
 
 /** One homeserver as suites see it: where it is and how to get a fresh user on it. */
 export class DeploymentHomeserver {
   readonly name: string;
+  /** The homeserver profile (`synapse`, `dendrite`, …). */
+  readonly implementation: string;
   readonly baseUrl: string;
   readonly serverName: string;
+  /** Where other servers reach it over federation (TLS, run CA); undefined for a `--url` target. */
+  readonly federationUrl: string | undefined;
   readonly appservice: AppserviceRegistration | undefined;
   readonly mail: MailService | undefined;
   readonly #provisioning: Provisioning;
+  readonly #timeoutMs: number | undefined;
 
-  constructor(target: TargetHomeserver) {
+  constructor(target: TargetHomeserver, requestTimeoutMs?: number) {
     this.name = target.name;
+    this.implementation = target.implementation;
+    this.#timeoutMs = requestTimeoutMs;
     this.baseUrl = target.baseUrl;
     this.serverName = target.serverName;
+    this.federationUrl = target.federationUrl;
     this.appservice = target.appservice;
     // The application service's tokens are credentials like any access token: masked in reports.
     registerSecret(target.appservice?.as_token);
@@ -66,7 +40,7 @@ export class DeploymentHomeserver {
 
   /** A client without credentials, for unauthenticated endpoints. */
   anonymousClient(log?: ExchangeLog): MatrixClient {
-    const timeoutMs = requestTimeoutMs();
+    const timeoutMs = this.#timeoutMs;
     return new MatrixClient({ baseUrl: this.baseUrl, ...(log ? { log } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
   }
 
@@ -82,9 +56,9 @@ export class DeploymentHomeserver {
             { baseUrl: this.baseUrl, registrationSharedSecret: this.#provisioning.registrationSharedSecret },
             { localpart, password, ...(options.displayName ? { displayName: options.displayName } : {}) },
           )
-        : await registerWithDummyAuth(this.baseUrl, localpart, password, requestTimeoutMs());
+        : await registerWithDummyAuth(this.baseUrl, localpart, password, this.#timeoutMs);
     recordTiming(`register a user (${this.#provisioning.kind === "profile" ? `${this.#provisioning.profile} profile` : "open registration"})`, Date.now() - started, 200);
-    const timeoutMs = requestTimeoutMs();
+    const timeoutMs = this.#timeoutMs;
     const client = new MatrixClient({
       ...(timeoutMs ? { timeoutMs } : {}),
       baseUrl: this.baseUrl,
@@ -100,10 +74,13 @@ export class DeploymentHomeserver {
 export class Deployment {
   readonly homeservers: DeploymentHomeserver[];
   readonly source: string;
+  /** The run CA the homeservers trust for federation; undefined for a `--url` target. */
+  readonly ca: CertificatePair | undefined;
 
-  constructor(homeservers: TargetHomeserver[], source: string) {
-    this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs));
+  constructor(homeservers: TargetHomeserver[], source: string, options: { requestTimeoutMs?: number; ca?: CertificatePair } = {}) {
+    this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs, options.requestTimeoutMs));
     this.source = source;
+    this.ca = options.ca;
   }
 
   homeserver(name = "hs1"): DeploymentHomeserver {
@@ -117,29 +94,9 @@ export class Deployment {
   }
 }
 
-/** The homeservers of a run started by `gauntlet env up` or `gauntlet run`. */
-export function targetsOfRun(runId: string): TargetHomeserver[] {
-  const environment = Environment.load(runId);
-  return environment.state.homeservers.map((hs) => ({
-    name: hs.name,
-    baseUrl: hs.baseUrl,
-    serverName: hs.serverName,
-    provisioning: { kind: "profile", profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
-    ...(hs.appservice ? { appservice: hs.appservice } : {}),
-    ...(hs.mail ? { mail: hs.mail } : {}),
-  }));
-}
-
-/** The deployment named by the environment of this process (set by `gauntlet run`). */
+/** The deployment `gauntlet run` points this suite worker at, through its target file. */
 export function loadDeployment(env: NodeJS.ProcessEnv = process.env): Deployment {
-  const runId = env[RUN_ID_VARIABLE];
-  if (runId) return new Deployment(targetsOfRun(runId), `run ${runId}`);
-  const file = env[TARGET_FILE_VARIABLE];
-  if (file) {
-    const target = JSON.parse(readFileSync(file, "utf8")) as TargetFile;
-    return new Deployment(target.homeservers, target.homeservers[0]?.baseUrl ?? file);
-  }
-  throw new Error(
-    `no deployment to test: suites run through \`gauntlet run\`, or with ${RUN_ID_VARIABLE}=<run id> from \`gauntlet env up\` (npx vitest --config suites/vitest.config.ts)`,
-  );
+  const target = readTargetFile(env);
+  const source = target.runId ? `run ${target.runId}` : (target.homeservers[0]?.baseUrl ?? "the target file");
+  return new Deployment(target.homeservers, source, { requestTimeoutMs: target.requestTimeoutMs, ...(target.ca ? { ca: target.ca } : {}) });
 }

@@ -1,0 +1,90 @@
+import { UserError } from "../errors/user-error.ts";
+import type { TargetHomeserver } from "../deployment/target-file.ts";
+import { Environment, startEnvironment, type EnvironmentOptions } from "../env/environment.ts";
+import type { CertificatePair } from "../env/tls.ts";
+
+/** What `gauntlet run` tests: an environment it starts, one of `gauntlet env up`, or a server at a URL. */
+export type TargetRequest =
+  | { kind: "start"; options: EnvironmentOptions }
+  | { kind: "run"; runId: string }
+  | { kind: "url"; url: string; implementation: string; serverName?: string; registrationSecret?: string };
+
+/** The deployment under test, ready for the suites; `close` tears down what was started for it. */
+export interface OpenTarget {
+  runId: string | null;
+  database: string | null;
+  homeservers: TargetHomeserver[];
+  /** The run CA, which the homeservers' federation certificates chain to. */
+  ca?: CertificatePair;
+  environmentMs: number;
+  close: () => Promise<void>;
+}
+
+/** The homeservers of an environment, as the target file describes them to suites. */
+export function targetOfEnvironment(environment: Environment): TargetHomeserver[] {
+  return environment.state.homeservers.map((hs) => ({
+    name: hs.name,
+    implementation: hs.profile,
+    baseUrl: hs.baseUrl,
+    serverName: hs.serverName,
+    federationUrl: hs.federationUrl,
+    provisioning: { kind: "profile", profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
+    ...(hs.appservice ? { appservice: hs.appservice } : {}),
+    ...(hs.mail ? { mail: hs.mail } : {}),
+  }));
+}
+
+/** A homeserver given by `--url`: users come from the profile's admin registration, or open registration. */
+export function urlTarget(request: Extract<TargetRequest, { kind: "url" }>): TargetHomeserver {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new UserError(`--url ${request.url}: not a URL; give the client-server base URL, e.g. http://127.0.0.1:8008`, 2);
+  }
+  return {
+    name: "hs1",
+    implementation: request.implementation,
+    baseUrl: url.toString().replace(/\/+$/, ""),
+    serverName: request.serverName ?? url.host,
+    provisioning: request.registrationSecret
+      ? { kind: "profile", profile: request.implementation, registrationSharedSecret: request.registrationSecret }
+      : { kind: "open-registration" },
+  };
+}
+
+function environmentTarget(environment: Environment, environmentMs: number, close: () => Promise<void>): OpenTarget {
+  return {
+    runId: environment.runId,
+    database: environment.state.database,
+    homeservers: targetOfEnvironment(environment),
+    ca: environment.state.ca,
+    environmentMs,
+    close,
+  };
+}
+
+/** Opens the target: starts an environment, loads one, or takes the URL as it is. */
+export async function openTarget(request: TargetRequest, options: { keep: boolean; signal: AbortSignal; progress: (line: string) => void }): Promise<OpenTarget> {
+  const started = Date.now();
+  if (request.kind === "url") return { runId: null, database: null, homeservers: [urlTarget(request)], environmentMs: 0, close: async () => {} };
+  if (request.kind === "run") {
+    let environment: Environment;
+    try {
+      environment = Environment.load(request.runId);
+    } catch (error) {
+      throw new UserError((error as Error).message, 2);
+    }
+    return environmentTarget(environment, Date.now() - started, async () => {});
+  }
+  options.progress(`starting ${request.options.profile ?? "synapse"} on ${request.options.database ?? "sqlite"}…`);
+  const environment = await startEnvironment({ ...request.options, signal: options.signal, progress: options.progress });
+  return environmentTarget(environment, Date.now() - started, async () => {
+    if (options.keep) {
+      options.progress(`keeping run ${environment.runId}; stop it with \`gauntlet env down ${environment.runId}\``);
+      return;
+    }
+    options.progress(`tearing down run ${environment.runId}`);
+    await environment.stop().catch((error: Error) => process.stderr.write(`gauntlet: teardown of ${environment.runId} failed: ${error.message}\n`));
+  });
+}
