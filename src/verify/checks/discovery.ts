@@ -1,7 +1,8 @@
 import { headerEvidence, record, type VerifyContext } from "../context.ts";
 import { discoverServer, type DiscoveryOutcome, type FederationDestination } from "../server-discovery.ts";
 import { hostForUrl } from "../server-name.ts";
-import { probeTls, type TlsProbe } from "../tls-probe.ts";
+import type { TlsProbe } from "../tls-probe.ts";
+import { handshake } from "./tls.ts";
 
 const GROUP = "discovery";
 
@@ -25,11 +26,22 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
   const wk = outcome.wellKnown;
   if (wk) {
     const evidence = [`GET ${wk.url}`];
-    for (const hop of wk.response?.redirects ?? []) evidence.push(`redirected from ${hop}`);
+    const redirectProblem = wk.response?.redirectProblem;
+    if (!redirectProblem) for (const hop of wk.response?.redirects ?? []) evidence.push(`redirected from ${hop}`);
     if (wk.response) {
       evidence.push(`HTTP ${wk.response.status}`, headerEvidence(wk.response.headers, "Content-Type"), headerEvidence(wk.response.headers, "Cache-Control"));
     }
-    if (wk.delegated) {
+    if (redirectProblem) {
+      record(
+        context,
+        GROUP,
+        "discovery.well-known-server",
+        "/.well-known/matrix/server",
+        "fail",
+        [...evidence, redirectProblem, "servers give up on the file and fall back to SRV and port 8448"],
+        `Fix the redirect rule that catches ${wk.url}: serve the file itself with 200 (nginx: an exact "location = /.well-known/matrix/server" before the redirect)`,
+      );
+    } else if (wk.delegated) {
       evidence.push(`m.server: ${wk.delegated.text}`);
       record(context, GROUP, "discovery.well-known-server", "/.well-known/matrix/server", "pass", evidence);
     } else if (wk.invalid) {
@@ -56,7 +68,7 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
 
   const destination = outcome.destination;
   if (!destination) {
-    record(context, GROUP, "discovery.resolution", "Federation destination", "fail", [...outcome.steps, outcome.error ?? "no destination"], "Publish .well-known/matrix/server, an SRV record _matrix-fed._tcp, or serve federation on port 8448 of the server name");
+    record(context, GROUP, "discovery.resolution", "Federation destination", "fail", [...outcome.steps, outcome.error ?? "no destination"], "Publish .well-known/matrix/server, an SRV record _matrix-fed._tcp, or serve federation on port 8448 of the server name (or pass --no-federation if the server does not federate on purpose)");
     return { outcome };
   }
   const evidence = [
@@ -68,7 +80,7 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
   let problem: string | undefined;
   for (const target of destination.targets.slice(0, 3)) {
     try {
-      federationTls = await probeTls(target, destination.tlsServerName, { ...(context.options.caPem ? { caPem: context.options.caPem } : {}), timeoutMs: context.options.timeoutMs, stats: context.tlsStats });
+      federationTls = await handshake(context, target, destination.tlsServerName);
       evidence.push(`TLS handshake with ${hostForUrl(target.address, target.port)} (${target.source}) succeeded`);
       break;
     } catch (error) {
@@ -85,7 +97,7 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
       "Federation destination",
       "fail",
       evidence,
-      `Nothing answers TLS at ${hostForUrl(destination.host, destination.port)}, ${cause}: point it at the host and port your reverse proxy serves federation on`,
+      `Nothing answers TLS at ${hostForUrl(destination.host, destination.port)}, ${cause}: point it at the host and port your reverse proxy serves federation on (or pass --no-federation if the server does not federate on purpose)`,
     );
     return { outcome, destination };
   }

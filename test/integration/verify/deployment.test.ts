@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import { allocateFreePort } from "../../../src/env/ports.ts";
 import { issueServerCertificate } from "../../../src/env/tls.ts";
 import { verifyDeployment } from "../../../src/verify/index.ts";
 import type { VerifyReport } from "../../../src/verify/types.ts";
+import { runVerifyCli } from "./support/cli.ts";
 import { MATRIX_HOST, SERVER_NAME, startDeployment, type Deployment, type DeploymentVariant } from "./support/deployment.ts";
 
 // One Synapse for the whole file, registration closed as the guides recommend; every variant is
@@ -54,17 +54,8 @@ async function withDeployment<T>(variant: DeploymentVariant, body: (deployment: 
   }
 }
 
-/** Runs the CLI as a user would, in a child process (asynchronously: the DNS server lives in this process). */
-async function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn("node_modules/.bin/node", ["src/cli/main.ts", "verify", ...args], { env: { ...process.env, GAUNTLET_VERIFY_PASSWORD: user.password }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  clearTimeout(timer);
-  return { status, stdout, stderr };
+function runCli(args: string[]) {
+  return runVerifyCli(args, { GAUNTLET_VERIFY_PASSWORD: user.password });
 }
 
 function deploymentArgs(d: Deployment): string[] {
@@ -72,7 +63,7 @@ function deploymentArgs(d: Deployment): string[] {
 }
 
 async function verifyVariant(d: Deployment): Promise<VerifyReport> {
-  return verifyDeployment({ serverName: SERVER_NAME, ...d.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, allowWrites: false, allowOpenRegistration: false });
+  return verifyDeployment({ serverName: SERVER_NAME, ...d.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, deadlineMs: 60_000, allowWrites: false, allowOpenRegistration: false });
 }
 
 /** Checks that did not pass or skip, as `id=status`, so a test can say exactly which checks a mistake trips. */

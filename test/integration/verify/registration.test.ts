@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function verify(extra: Partial<VerifyOptions>): Promise<VerifyReport> {
-  return verifyDeployment({ serverName: SERVER_NAME, ...deployment.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, allowWrites: false, allowOpenRegistration: false, ...extra });
+  return verifyDeployment({ serverName: SERVER_NAME, ...deployment.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, deadlineMs: 60_000, allowWrites: false, allowOpenRegistration: false, ...extra });
 }
 
 function check(report: VerifyReport, id: string) {
