@@ -2,6 +2,7 @@ import { headerEvidence, record, type VerifyContext } from "../context.ts";
 import { discoverServer, type DiscoveryOutcome, type FederationDestination } from "../server-discovery.ts";
 import { hostForUrl } from "../server-name.ts";
 import type { TlsProbe } from "../tls-probe.ts";
+import type { CheckStatus } from "../types.ts";
 import { handshake } from "./tls.ts";
 
 const GROUP = "discovery";
@@ -31,38 +32,24 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
     if (wk.response) {
       evidence.push(`HTTP ${wk.response.status}`, headerEvidence(wk.response.headers, "Content-Type"), headerEvidence(wk.response.headers, "Cache-Control"));
     }
+    const judged = (status: CheckStatus, lines: string[], fix?: string) => record(context, GROUP, "discovery.well-known-server", "/.well-known/matrix/server", status, lines, fix);
     if (redirectProblem) {
-      record(
-        context,
-        GROUP,
-        "discovery.well-known-server",
-        "/.well-known/matrix/server",
+      judged(
         "fail",
         [...evidence, redirectProblem, "servers give up on the file and fall back to SRV and port 8448"],
         `Fix the redirect rule that catches ${wk.url}: serve the file itself with 200 (nginx: an exact "location = /.well-known/matrix/server" before the redirect)`,
       );
     } else if (wk.delegated) {
-      evidence.push(`m.server: ${wk.delegated.text}`);
-      record(context, GROUP, "discovery.well-known-server", "/.well-known/matrix/server", "pass", evidence);
+      judged("pass", [...evidence, `m.server: ${wk.delegated.text}`]);
     } else if (wk.invalid) {
-      evidence.push(wk.invalid);
-      record(
-        context,
-        GROUP,
-        "discovery.well-known-server",
-        "/.well-known/matrix/server",
-        "fail",
-        evidence,
-        `Serve {"m.server": "<host>[:<port>]"} as application/json at ${wk.url}, or remove the file so SRV or port 8448 is used`,
-      );
+      judged("fail", [...evidence, wk.invalid], `Serve {"m.server": "<host>[:<port>]"} as application/json at ${wk.url}, or remove the file so SRV or port 8448 is used`);
     } else if (wk.response?.status === 404 || wk.error) {
       evidence.push(wk.error ? `not fetched: ${wk.error}` : "no delegation published: discovery continues with SRV, then port 8448");
       // No delegation is legitimate; an unreachable host is only fine when SRV carried discovery instead.
       const fine = wk.response?.status === 404 || outcome.destination?.via.startsWith("SRV");
-      record(context, GROUP, "discovery.well-known-server", "/.well-known/matrix/server", fine ? "pass" : "warn", evidence, `Serve {"m.server": "<host>:<port>"} at ${wk.url}, or publish _matrix-fed._tcp SRV records`);
+      judged(fine ? "pass" : "warn", evidence, `Serve {"m.server": "<host>:<port>"} at ${wk.url}, or publish _matrix-fed._tcp SRV records`);
     } else {
-      evidence.push("a status other than 200 or 404 makes servers fall back to SRV and port 8448");
-      record(context, GROUP, "discovery.well-known-server", "/.well-known/matrix/server", "warn", evidence, `Answer ${wk.url} with 200 and the delegation, or 404 when there is none`);
+      judged("warn", [...evidence, "a status other than 200 or 404 makes servers fall back to SRV and port 8448"], `Answer ${wk.url} with 200 and the delegation, or 404 when there is none`);
     }
   }
 

@@ -5,6 +5,7 @@ import type { VerifyReport } from "../../../src/verify/types.ts";
 import { runVerifyCli } from "./support/cli.ts";
 import { startDnsServer, type LocalDnsServer } from "./support/dns-server.ts";
 import { SERVER_NAME } from "./support/deployment.ts";
+import { check } from "./support/report.ts";
 import { startTrickleServer, type TrickleRoute, type TrickleServer } from "./support/trickle-server.ts";
 
 // The delegating domain's web server as a real HTTPS server on loopback whose well-known files
@@ -46,11 +47,6 @@ function verifyAgainst(server: TrickleServer, timeoutMs: number, deadlineMs: num
   });
 }
 
-function check(report: VerifyReport, id: string) {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(", ")}`);
-  return found;
-}
 
 describe("every request and every run ends on time, however slowly a server answers", () => {
   test("a well-known file trickled one byte every 300 ms is cut at the 1.5 s request deadline, and the run goes on", async () => {

@@ -10,6 +10,7 @@ import { issueServerCertificate } from "../../../src/env/tls.ts";
 import { verifyDeployment } from "../../../src/verify/index.ts";
 import type { VerifyOptions, VerifyReport } from "../../../src/verify/types.ts";
 import { runVerifyCli } from "./support/cli.ts";
+import { check, problems } from "./support/report.ts";
 import { MATRIX_HOST, SERVER_NAME, startDeployment, TURN_HOST, type Deployment, type DeploymentVariant } from "./support/deployment.ts";
 import { startStunResponder, type StunResponder } from "./support/stun-responder.ts";
 
@@ -84,16 +85,7 @@ function verifyWithWrites(d: Deployment, extra: Partial<VerifyOptions> = {}): Pr
   return verifyVariant(d, { allowWrites: true, credentials: { user: user.localpart, password: user.password }, ...extra });
 }
 
-/** Checks that did not pass or skip, as `id=status`, so a test can say exactly which checks a mistake trips. */
-function problems(report: VerifyReport): string[] {
-  return report.checks.filter((c) => c.status === "warn" || c.status === "fail").map((c) => `${c.id}=${c.status}`).sort();
-}
 
-function check(report: VerifyReport, id: string) {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(", ")}`);
-  return found;
-}
 
 describe("gauntlet verify against nginx + Synapse on loopback", () => {
   test("the guide-like deployment passes every check, writes included, and the summary gives time and request count", async () => {
