@@ -59,12 +59,18 @@ export interface HttpRequest {
 /** The request could not be completed: DNS, TCP, TLS or timeout, with the step that failed. */
 export class HttpFailure extends Error {
   readonly url: string;
-  constructor(url: string, message: string) {
+  /** The server accepted the request but did not finish its answer in time (it hung or trickled). */
+  readonly stalled: boolean;
+  constructor(url: string, message: string, stalled = false) {
     super(message);
     this.name = "HttpFailure";
     this.url = url;
+    this.stalled = stalled;
   }
 }
+
+/** The exchange was cut at its time limit after the connection was up. */
+class StalledAnswer extends Error {}
 
 const MAX_BODY_BYTES = 1_048_576;
 
@@ -142,7 +148,7 @@ export class HttpClient {
         lastError = error as Error;
       }
     }
-    throw new HttpFailure(req.url, lastError?.message ?? "no address to connect to");
+    throw new HttpFailure(req.url, lastError?.message ?? "no address to connect to", lastError instanceof StalledAnswer);
   }
 
   #send(method: string, url: URL, secure: boolean, target: ConnectTarget, req: HttpRequest): Promise<Omit<HttpResponse, "redirects">> {
@@ -176,21 +182,23 @@ export class HttpClient {
           : {}),
       };
       let size = 0;
+      let connected = false;
       let headersAfterMs: number | undefined;
       // Why the verifier cut the exchange, which wins over the socket error that the cut causes.
-      let stopReason: string | undefined;
-      const stop = (reason: string) => {
+      let stopReason: Error | undefined;
+      const stop = (reason: Error) => {
         stopReason ??= reason;
-        request.destroy(new Error(reason));
+        request.destroy(reason);
       };
       // One timer for the whole exchange: an idle timeout would let a server that trickles a byte at a time hold the run.
       const timer = setTimeout(() => {
         const got = headersAfterMs === undefined ? "no response headers" : `headers after ${Math.round(headersAfterMs)} ms, then ${size} body bytes`;
-        stop(`no complete answer from ${where} within ${this.#deadline.describe(budget.ms, budget.cutByRun)} (${got})`);
+        const message = `no complete answer from ${where} within ${this.#deadline.describe(budget.ms, budget.cutByRun)} (${got})`;
+        stop(connected ? new StalledAnswer(message) : new Error(message));
       }, budget.ms);
       const fail = (reason: string) => {
         clearTimeout(timer);
-        reject(new Error(stopReason ?? reason));
+        reject(stopReason ?? new Error(reason));
       };
       const request = (secure ? httpsRequest : httpRequest)(options, (response) => {
         headersAfterMs = performance.now() - started;
@@ -200,7 +208,7 @@ export class HttpClient {
           size += chunk.length;
           if (req.keepBodyBytes !== undefined) {
             if (kept < req.keepBodyBytes) chunks.push(chunk.subarray(0, req.keepBodyBytes - kept));
-          } else if (size > MAX_BODY_BYTES) stop(`body larger than ${MAX_BODY_BYTES} bytes`);
+          } else if (size > MAX_BODY_BYTES) stop(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
           else chunks.push(chunk);
         });
         response.on("end", () => {
@@ -233,6 +241,8 @@ export class HttpClient {
         response.on("error", (error) => fail(`${where}: ${error.message}`));
       });
       request.on("error", (error: NodeJS.ErrnoException) => fail(error.code === "ECONNREFUSED" ? `connection refused by ${where}` : `${where}: ${error.message}`));
+      // Connected means the TCP (and TLS) handshake completed: a cut after that is a server that stalls, not one that is unreachable.
+      request.once("socket", (socket) => socket.once(secure ? "secureConnect" : "connect", () => (connected = true)));
       if (body) request.write(body);
       request.end();
     });

@@ -46,7 +46,9 @@ export async function checkClientDiscovery(context: VerifyContext): Promise<Clie
   try {
     response = await context.http.request({ url, followRedirects: 10, headers: { origin: PROBE_ORIGIN } });
   } catch (error) {
-    record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [`GET ${url}`, (error as HttpFailure).message], `Serve ${url} over HTTPS so clients can find the homeserver from the user ID`);
+    const stalled = error instanceof HttpFailure && error.stalled;
+    const fix = stalled ? `Make ${url} answer at once: the host accepted the request, then stalled (look at the web server, or the upstream it proxies the file to)` : `Serve ${url} over HTTPS so clients can find the homeserver from the user ID`;
+    record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [`GET ${url}`, (error as Error).message], fix);
   }
   if (response) {
     const redirectProblem = response.redirectProblem;

@@ -43,6 +43,9 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
       judged("pass", [...evidence, `m.server: ${wk.delegated.text}`]);
     } else if (wk.invalid) {
       judged("fail", [...evidence, wk.invalid], `Serve {"m.server": "<host>[:<port>]"} as application/json at ${wk.url}, or remove the file so SRV or port 8448 is used`);
+    } else if (wk.stalled) {
+      // Other servers give up on a delegation that does not arrive: federation then goes to the wrong place.
+      judged("fail", [...evidence, `not fetched: ${wk.error}`], `Make ${wk.url} answer at once: the host accepted the request, then stalled (look at the web server, or the upstream it proxies the file to)`);
     } else if (wk.response?.status === 404 || wk.error) {
       evidence.push(wk.error ? `not fetched: ${wk.error}` : "no delegation published: discovery continues with SRV, then port 8448");
       // No delegation is legitimate; an unreachable host is only fine when SRV carried discovery instead.
@@ -55,7 +58,9 @@ export async function checkServerDiscovery(context: VerifyContext): Promise<Disc
 
   const destination = outcome.destination;
   if (!destination) {
-    record(context, GROUP, "discovery.resolution", "Federation destination", "fail", [...outcome.steps, outcome.error ?? "no destination"], "Publish .well-known/matrix/server, an SRV record _matrix-fed._tcp, or serve federation on port 8448 of the server name (or pass --no-federation if the server does not federate on purpose)");
+    // The step that failed is usually the last of the trail already.
+    const trail = outcome.error && outcome.steps.at(-1) === outcome.error ? outcome.steps : [...outcome.steps, outcome.error ?? "no destination"];
+    record(context, GROUP, "discovery.resolution", "Federation destination", "fail", trail, "Publish .well-known/matrix/server, an SRV record _matrix-fed._tcp, or serve federation on port 8448 of the server name (or pass --no-federation if the server does not federate on purpose)");
     return { outcome };
   }
   const evidence = [

@@ -57,7 +57,10 @@ describe("every request and every run ends on time, however slowly a server answ
       const wellKnown = check(report, "discovery.well-known-server");
       const cut = wellKnown.evidence.find((line) => line.includes("no complete answer"));
       expect(cut).toMatch(new RegExp(`not fetched: no complete answer from 127\\.0\\.0\\.1:${server.port} within 1500 ms \\(headers after \\d+ ms, then [1-5] body bytes\\)`));
+      expect(wellKnown.status).toBe("fail");
+      expect(wellKnown.fix).toMatch(/^Make https:\/\/example\.test\/\.well-known\/matrix\/server answer at once: the host accepted the request, then stalled/);
       expect(check(report, "client.well-known").evidence.join("\n")).toContain(`no complete answer from 127.0.0.1:${server.port} within 1500 ms`);
+      expect(check(report, "client.well-known").fix).toMatch(/^Make https:\/\/example\.test\/\.well-known\/matrix\/client answer at once/);
       // Both well-knowns are fetched in parallel: the run takes about one request deadline, not the 9 s of the body.
       expect(report.summary.wallTimeMs).toBeLessThan(5000);
       expect(report.summary.deadlineReached).toBe(false);
@@ -113,7 +116,8 @@ describe("every request and every run ends on time, however slowly a server answ
       // The run itself stops at 4 s; what is left over is Node's start-up and the report.
       expect(report.summary.wallTimeMs).toBeGreaterThanOrEqual(4000);
       expect(report.summary.wallTimeMs).toBeLessThan(5000);
-      expect(out.wallMs).toBeLessThan(9000);
+      // Node's start-up on a busy machine takes seconds; without the deadline the process would run until the 120 s kill.
+      expect(out.wallMs).toBeLessThan(20_000);
       const deadline = check(report, "run.deadline");
       expect(deadline.status).toBe("fail");
       expect(deadline.evidence[1]).toMatch(/^not run or cut short: .*TLS of the well-known host/);
