@@ -86,31 +86,8 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
   await steps.run("TLS of the client API", () => checkClientTls(context, client.baseUrl));
 
   const baseUrl = client.baseUrl;
-  if (baseUrl) {
-    await steps.run("login flows", async () => void (await checkLoginFlows(context, baseUrl)));
-    await steps.run("registration", () => checkRegistration(context, baseUrl));
-    await steps.run("server-internal endpoints", () => checkInternalEndpoints(context, baseUrl));
-    await steps.run("request paths through the proxy", () => checkPathIntegrity(context, baseUrl));
-    let session: Session | undefined;
-    await steps.run("login", async () => {
-      session = await openSession(context, baseUrl);
-    });
-    try {
-      let uploadLimit: number | undefined;
-      await steps.run("media configuration", async () => {
-        uploadLimit = await checkMediaConfig(context, baseUrl, session?.accessToken);
-      });
-      await steps.run("whoami", () => checkWhoami(context, baseUrl, session));
-      await steps.run("TURN", () => checkTurn(context, baseUrl, session?.accessToken));
-      await steps.run("room, message and /sync", () => checkWrites(context, baseUrl, session));
-      await steps.run("uploads and media headers", () => checkUploads(context, baseUrl, session?.accessToken, uploadLimit));
-    } finally {
-      // Logging out may still run past the deadline (briefly): it leaves no device behind.
-      await closeSession(context, baseUrl, session);
-    }
-  } else {
-    record(context, "client-api", "client.api", "Client API", "skip", ["no homeserver base URL was discovered (see client-discovery)"]);
-  }
+  if (baseUrl) await checkClientApi(context, steps, baseUrl);
+  else record(context, "client-api", "client.api", "Client API", "skip", ["no homeserver base URL was discovered (see client-discovery)"]);
 
   const wallTimeMs = Math.round(performance.now() - started);
   const deadlineReached = steps.notRun.length > 0;
@@ -126,6 +103,31 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     );
   }
   return { summary: summarise(context, options, { startedAt, wallTimeMs, deadlineReached }, discovery, baseUrl), checks: ordered(context) };
+}
+
+/** Everything behind the homeserver's base URL: read-only checks, then those that need a session. */
+async function checkClientApi(context: VerifyContext, steps: Steps, baseUrl: string): Promise<void> {
+  await steps.run("login flows", async () => void (await checkLoginFlows(context, baseUrl)));
+  await steps.run("registration", () => checkRegistration(context, baseUrl));
+  await steps.run("server-internal endpoints", () => checkInternalEndpoints(context, baseUrl));
+  await steps.run("request paths through the proxy", () => checkPathIntegrity(context, baseUrl));
+  let session: Session | undefined;
+  await steps.run("login", async () => {
+    session = await openSession(context, baseUrl);
+  });
+  try {
+    let uploadLimit: number | undefined;
+    await steps.run("media configuration", async () => {
+      uploadLimit = await checkMediaConfig(context, baseUrl, session?.accessToken);
+    });
+    await steps.run("whoami", () => checkWhoami(context, baseUrl, session));
+    await steps.run("TURN", () => checkTurn(context, baseUrl, session?.accessToken));
+    await steps.run("room, message and /sync", () => checkWrites(context, baseUrl, session));
+    await steps.run("uploads and media headers", () => checkUploads(context, baseUrl, session?.accessToken, uploadLimit));
+  } finally {
+    // Logging out may still run past the deadline (briefly): it leaves no device behind.
+    await closeSession(context, baseUrl, session);
+  }
 }
 
 /** Checks run partly in parallel; the checklist reads in a fixed order of sections. */
