@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TARGET_NOT_A_HOMESERVER_EXIT_CODE } from "../run/preflight.ts";
 import type { Fault } from "./faults.ts";
 import { MutationProxy } from "./proxy.ts";
 
@@ -30,7 +31,12 @@ export interface FaultOutcome {
   readonly suites: readonly string[];
 }
 
-type Outcomes = Map<string, "passed" | "failed" | "skipped">;
+type Outcome = "passed" | "failed" | "skipped";
+type Outcomes = Map<string, Outcome>;
+
+/** The pre-flight of gauntlet run counts as a test: a fault that breaks /versions is caught there. */
+const PREFLIGHT = "gauntlet run pre-flight (GET /_matrix/client/versions)";
+
 
 /** Runs suites through the proxy with `gauntlet run --url` and returns each test's outcome. */
 async function runSuites(proxy: MutationProxy, target: MutationTarget, suites: readonly string[]): Promise<Outcomes> {
@@ -44,13 +50,15 @@ async function runSuites(proxy: MutationProxy, target: MutationTarget, suites: r
     const timer = setTimeout(() => child.kill("SIGTERM"), RUN_DEADLINE_MS);
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     clearTimeout(timer);
+    // Exit code 3: the pre-flight found no working homeserver, and said so before any suite ran.
+    if (code === TARGET_NOT_A_HOMESERVER_EXIT_CODE) return new Map([[PREFLIGHT, "failed"]]);
     let results: { tests: { id: string; status: "passed" | "failed" | "skipped" }[] };
     try {
       results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
     } catch {
       throw new Error(`gauntlet run --suite ${suites.join(" --suite ")} through the mutation proxy wrote no results (exit code ${code}):\n${stderr}`);
     }
-    return new Map(results.tests.map((test) => [test.id, test.status]));
+    return new Map([[PREFLIGHT, "passed"], ...results.tests.map((test): [string, Outcome] => [test.id, test.status])]);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
