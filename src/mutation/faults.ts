@@ -151,6 +151,31 @@ export const FAULTS: readonly Fault[] = [
     "GET", /\/v3\/pushrules\/?$/, () => ({})),
   rewriteSuccess({ id: "schema/joined_rooms-not-a-list", class: "schema", description: "/joined_rooms gives joined_rooms as an object", rule: "client-server-api/#get_matrixclientv3joined_rooms", catchers: ["client/membership"] },
     "GET", /\/v3\/joined_rooms$/, () => ({ joined_rooms: {} })),
+  {
+    id: "schema/state-events-without-type", class: "schema", description: "a room's full state lists events without their type", rule: "client-server-api/#get_matrixclientv3roomsroomidstate", catchers: ["client/create-room"],
+    applies: route("GET", /\/v3\/rooms\/[^/]+\/state$/),
+    async handle(context) {
+      const response = await context.forward();
+      if (response.status !== 200) return response;
+      const events = JSON.parse(response.body.toString("utf8")) as Json[];
+      return { ...response, body: Buffer.from(JSON.stringify(events.map(({ type: _type, ...rest }) => rest))) };
+    },
+  },
+  rewriteSuccess({ id: "schema/context-without-event", class: "schema", description: "/context answers without the event asked for", rule: "client-server-api/#get_matrixclientv3roomsroomidcontexteventid", catchers: ["client/events"] },
+    "GET", /\/v3\/rooms\/[^/]+\/context\//, ({ event: _event, ...rest }) => rest),
+  rewriteSuccess({ id: "schema/sync-events-without-event_id", class: "schema", description: "timeline events in /sync come without event_id", rule: "client-server-api/#get_matrixclientv3sync", catchers: ["client/sync"] },
+    "GET", /\/v3\/sync$/, (body) => {
+      for (const room of Object.values(((body.rooms as Json | undefined)?.join ?? {}) as Record<string, Json>)) {
+        const timeline = room.timeline as { events?: Json[] } | undefined;
+        for (const event of timeline?.events ?? []) delete event.event_id;
+      }
+    }),
+  rewriteSuccess({ id: "schema/public-rooms-without-chunk", class: "schema", description: "the public room directory answers without chunk", rule: "client-server-api/#get_matrixclientv3publicrooms", catchers: ["client/directory"] },
+    undefined, /\/v3\/publicRooms$/, ({ chunk: _chunk, ...rest }) => rest),
+  rewriteSuccess({ id: "schema/upload-without-content_uri", class: "schema", description: "a media upload answers without content_uri", rule: "client-server-api/#post_matrixmediav3upload", catchers: ["client/media"] },
+    "POST", /\/_matrix\/media\/v3\/upload$/, () => ({})),
+  rewriteSuccess({ id: "schema/one-time-key-counts-strings", class: "schema", description: "/keys/upload counts one-time keys as strings", rule: "client-server-api/#post_matrixclientv3keysupload", catchers: ["client/keys"] },
+    "POST", /\/v3\/keys\/upload$/, (body) => ({ one_time_key_counts: Object.fromEntries(Object.entries((body.one_time_key_counts as Json | undefined) ?? { signed_curve25519: 0 }).map(([k, v]) => [k, String(v)])) })),
 
   // Error semantics: the right refusal with the wrong status or errcode.
   rewriteError({ id: "errors/unknown-token-is-403", class: "errors", description: "an unknown access token is refused with 403 M_FORBIDDEN instead of 401 M_UNKNOWN_TOKEN", rule: "client-server-api/#using-access-tokens", catchers: ["client/access", "client/account"] },
@@ -165,6 +190,14 @@ export const FAULTS: readonly Fault[] = [
     "M_ROOM_IN_USE", () => json(400, { errcode: "M_UNKNOWN", error: "in use" })),
   rewriteError({ id: "errors/unsupported-room-version-is-bad-json", class: "errors", description: "an unknown room version is M_BAD_JSON instead of M_UNSUPPORTED_ROOM_VERSION", rule: "client-server-api/#post_matrixclientv3createroom", catchers: ["client/create-room"] },
     "M_UNSUPPORTED_ROOM_VERSION", (status) => json(status, { errcode: "M_BAD_JSON", error: "bad" })),
+  rewriteError({ id: "errors/user-in-use-is-unknown", class: "errors", description: "a taken username is 400 M_UNKNOWN instead of M_USER_IN_USE", rule: "client-server-api/#get_matrixclientv3registeravailable", catchers: ["client/registration"] },
+    "M_USER_IN_USE", () => json(400, { errcode: "M_UNKNOWN", error: "taken" })),
+  rewriteError({ id: "errors/invalid-username-is-unknown", class: "errors", description: "an invalid username is 400 M_UNKNOWN instead of M_INVALID_USERNAME", rule: "client-server-api/#get_matrixclientv3registeravailable", catchers: ["client/registration"] },
+    "M_INVALID_USERNAME", () => json(400, { errcode: "M_UNKNOWN", error: "invalid" })),
+  rewriteError({ id: "errors/bad-json-is-500", class: "errors", description: "a malformed request body is a 500 instead of 400 M_BAD_JSON", rule: "client-server-api/#standard-error-response", catchers: ["client/ephemeral", "client/keys"] },
+    "M_BAD_JSON", () => json(500, { errcode: "M_UNKNOWN", error: "internal error" })),
+  rewriteError({ id: "errors/missing-param-is-unknown", class: "errors", description: "a missing parameter is M_UNKNOWN instead of M_MISSING_PARAM", rule: "client-server-api/#standard-error-response", catchers: ["client/media", "client/keys"] },
+    "M_MISSING_PARAM", (status) => json(status, { errcode: "M_UNKNOWN", error: "missing" })),
   {
     id: "errors/uia-without-flows", class: "errors", description: "user-interactive auth is demanded with a 401 that lists no flows", rule: "client-server-api/#user-interactive-authentication-api", catchers: ["client/devices", "client/account"],
     applies: route(undefined, /\/v3\/(devices|delete_devices|account\/password|account\/deactivate|keys\/device_signing\/upload)/),
@@ -218,6 +251,43 @@ export const FAULTS: readonly Fault[] = [
     "PUT", /\/v3\/profile\/[^/]+\/displayname$/),
   pretendSuccess({ id: "behaviour/leave-does-nothing", class: "behaviour", description: "leaving a room is acknowledged but the user stays joined", rule: "client-server-api/#post_matrixclientv3roomsroomidleave", catchers: ["client/membership"] },
     "POST", /\/v3\/rooms\/[^/]+\/leave$/),
+  {
+    id: "behaviour/sync-since-ignored", class: "behaviour", description: "/sync ignores since and answers every call as an initial sync", rule: "client-server-api/#get_matrixclientv3sync", catchers: ["client/sync"],
+    applies: route("GET", /\/v3\/sync$/),
+    handle: (context) => context.forward({ ...context.request, path: context.request.path.replace(/([?&])since=[^&]*&?/, "$1").replace(/[?&]$/, "") }),
+  },
+  rewriteSuccess({ id: "behaviour/sync-timeline-duplicated", class: "behaviour", description: "/sync delivers each timeline event twice", rule: "client-server-api/#syncing", catchers: ["client/sync", "client/events"] },
+    "GET", /\/v3\/sync$/, (body) => {
+      for (const room of Object.values(((body.rooms as Json | undefined)?.join ?? {}) as Record<string, Json>)) {
+        const timeline = room.timeline as { events?: Json[] } | undefined;
+        if (timeline?.events) timeline.events = timeline.events.flatMap((event) => [event, event]);
+      }
+    }),
+  rewriteSuccess({ id: "behaviour/to-device-delivered-twice", class: "behaviour", description: "to-device messages are delivered again after the client acknowledged them", rule: "client-server-api/#send-to-device-messaging", catchers: ["client/keys"] },
+    "GET", /\/v3\/sync$/, (body) => {
+      const toDevice = body.to_device as { events?: Json[] } | undefined;
+      if (toDevice?.events) toDevice.events = toDevice.events.flatMap((event) => [event, event]);
+    }),
+  pretendSuccess({ id: "behaviour/state-not-stored", class: "behaviour", description: "setting room state is acknowledged but not stored", rule: "client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey", catchers: ["client/events"] },
+    "PUT", /\/v3\/rooms\/[^/]+\/state\//, () => ({ event_id: `$fake${Math.random().toString(36).slice(2)}` })),
+  pretendSuccess({ id: "behaviour/typing-not-sent", class: "behaviour", description: "typing notifications are acknowledged but never sent", rule: "client-server-api/#typing-notifications", catchers: ["client/ephemeral"] },
+    "PUT", /\/v3\/rooms\/[^/]+\/typing\//),
+  pretendSuccess({ id: "behaviour/receipts-not-sent", class: "behaviour", description: "read receipts are acknowledged but never sent", rule: "client-server-api/#receipts", catchers: ["client/ephemeral"] },
+    "POST", /\/v3\/rooms\/[^/]+\/receipt\//),
+  pretendSuccess({ id: "behaviour/invite-not-sent", class: "behaviour", description: "an invite is acknowledged but never sent", rule: "client-server-api/#post_matrixclientv3roomsroomidinvite", catchers: ["client/membership", "client/create-room"] },
+    "POST", /\/v3\/rooms\/[^/]+\/invite$/),
+  pretendSuccess({ id: "behaviour/join-does-nothing", class: "behaviour", description: "joining is acknowledged but the user never joins", rule: "client-server-api/#post_matrixclientv3joinroomidoralias", catchers: ["client/membership"] },
+    "POST", /\/v3\/(join\/[^/]+|rooms\/[^/]+\/join)$/, (request) => ({ room_id: decodeURIComponent(/\/(?:join|rooms)\/([^/]+)/.exec(pathOf(request))?.[1] ?? "") })),
+  pretendSuccess({ id: "behaviour/device-rename-not-stored", class: "behaviour", description: "renaming a device is acknowledged but not stored", rule: "client-server-api/#put_matrixclientv3devicesdeviceid", catchers: ["client/devices"] },
+    "PUT", /\/v3\/devices\/[^/]+$/),
+  pretendSuccess({ id: "behaviour/tags-not-stored", class: "behaviour", description: "room tags are acknowledged but not stored", rule: "client-server-api/#room-tagging", catchers: ["client/ephemeral"] },
+    "PUT", /\/v3\/user\/[^/]+\/rooms\/[^/]+\/tags\//),
+  pretendSuccess({ id: "behaviour/presence-not-stored", class: "behaviour", description: "a presence status is acknowledged but not stored", rule: "client-server-api/#put_matrixclientv3presenceuseridstatus", catchers: ["client/ephemeral"] },
+    "PUT", /\/v3\/presence\/[^/]+\/status$/),
+  pretendSuccess({ id: "behaviour/push-rule-not-stored", class: "behaviour", description: "a push rule is acknowledged but not stored", rule: "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid", catchers: ["client/push"] },
+    "PUT", /\/v3\/pushrules\/global\/[^/]+\/[^/]+$/),
+  pretendSuccess({ id: "behaviour/filter-not-stored", class: "behaviour", description: "an uploaded filter gets an ID but is not stored", rule: "client-server-api/#post_matrixclientv3useruseridfilter", catchers: ["client/account", "client/sync"] },
+    "POST", /\/v3\/user\/[^/]+\/filter$/, () => ({ filter_id: "0" })),
   pretendSuccess({ id: "behaviour/logout-keeps-token", class: "behaviour", description: "logout is acknowledged but the access token keeps working", rule: "client-server-api/#post_matrixclientv3logout", catchers: ["client/login", "client/account"] },
     "POST", /\/v3\/logout(\/all)?$/),
 
@@ -258,6 +328,28 @@ export const FAULTS: readonly Fault[] = [
       return response.status === 403 ? json(200, { event_id: `$fake${Math.random().toString(36).slice(2)}` }) : response;
     },
   },
+  ...(
+    [
+      ["security/redact-without-power", "a member without power is told their redaction of another's event succeeded", "client-server-api/#redactions", ["client/events"], "PUT", /\/v3\/rooms\/[^/]+\/redact\//, { event_id: "$fake-redaction" }],
+      ["security/state-without-power", "a member below the required power level is told their state event was accepted", "client-server-api/#mroompower_levels", ["client/events"], "PUT", /\/v3\/rooms\/[^/]+\/state\//, { event_id: "$fake-state" }],
+      ["security/join-invite-only-room", "joining an invite-only room without an invite succeeds", "client-server-api/#mroomjoin_rules", ["client/access", "client/membership"], "POST", /\/v3\/(join\/[^/]+|rooms\/[^/]+\/join)$/, { room_id: "!fake:example" }],
+      ["security/kick-and-ban-without-power", "a member without power is told their kick, ban or unban succeeded", "client-server-api/#mroompower_levels", ["client/membership", "client/access"], "POST", /\/v3\/rooms\/[^/]+\/(kick|ban|unban)$/, {}],
+      ["security/invite-by-non-member", "a user who is not in a room is told their invite was sent", "client-server-api/#post_matrixclientv3roomsroomidinvite", ["client/membership"], "POST", /\/v3\/rooms\/[^/]+\/invite$/, {}],
+      ["security/wrong-current-password-accepted", "changing a password with a wrong current password succeeds", "client-server-api/#post_matrixclientv3accountpassword", ["client/account"], "POST", /\/v3\/account\/password$/, {}],
+      ["security/other-users-profile", "setting another user's profile succeeds", "client-server-api/#put_matrixclientv3profileuseriddisplayname", ["client/profile", "client/access"], "PUT", /\/v3\/profile\/[^/]+\/[^/]+$/, {}],
+    ] as const
+  ).map(([id, description, rule, catchers, method, pattern, answer]): Fault => ({
+    id, class: "security", description, rule, catchers,
+    applies: route(method, pattern),
+    // What the server refuses (403, or 401 with a wrong password) is answered as a success.
+    async handle(context) {
+      const response = await context.forward();
+      const body = response.status === 403 || response.status === 401 ? parse(response) : undefined;
+      return body && body.errcode === "M_FORBIDDEN" ? json(200, answer) : response;
+    },
+  })),
+  actAsPathUser({ id: "security/whois-for-anyone", class: "security", description: "any user may look up another user's sessions with /admin/whois", rule: "client-server-api/#get_matrixclientv3adminwhoisuserid", catchers: ["client/account"] },
+    "GET", /\/v3\/admin\/whois\/(?<user>[^/]+)$/),
   {
     id: "security/uia-skipped", class: "security", description: "deleting devices and changing passwords need no user-interactive auth", rule: "client-server-api/#user-interactive-authentication-api", catchers: ["client/devices", "client/account"],
     applies: route(undefined, /\/v3\/(devices\/[^/]+|delete_devices|account\/password)$/),
@@ -293,6 +385,12 @@ export const FAULTS: readonly Fault[] = [
     "GET", /\/v3\/rooms\/[^/]+\/messages$/),
   leakPastRefusal({ id: "privacy/state-of-rooms-not-joined", class: "privacy", description: "a non-member reads a private room's state", rule: "client-server-api/#get_matrixclientv3roomsroomidstate", catchers: ["client/access"] },
     "GET", /\/v3\/rooms\/[^/]+\/state$/),
+  leakPastRefusal({ id: "privacy/aliases-of-rooms-not-joined", class: "privacy", description: "a non-member lists a private room's aliases", rule: "client-server-api/#get_matrixclientv3roomsroomidaliases", catchers: ["client/directory"] },
+    "GET", /\/v3\/rooms\/[^/]+\/aliases$/),
+  leakPastRefusal({ id: "privacy/events-of-rooms-not-joined", class: "privacy", description: "a non-member reads an event of a room by its ID or its context", rule: "client-server-api/#get_matrixclientv3roomsroomideventeventid", catchers: ["client/events"] },
+    "GET", /\/v3\/rooms\/[^/]+\/(event|context)\/[^/]+$/),
+  leakPastRefusal({ id: "privacy/members-of-rooms-not-joined", class: "privacy", description: "a non-member lists a private room's members", rule: "client-server-api/#get_matrixclientv3roomsroomidmembers", catchers: ["client/room-features", "client/access"] },
+    "GET", /\/v3\/rooms\/[^/]+\/(members|joined_members)$/),
   {
     id: "privacy/private-receipts-public", class: "privacy", description: "a private read receipt is shared with the room", rule: "client-server-api/#private-read-receipts", catchers: ["client/ephemeral"],
     applies: route("POST", /\/v3\/rooms\/[^/]+\/receipt\/m\.read\.private\//),
