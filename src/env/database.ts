@@ -40,15 +40,15 @@ export function postgresPlan(options: { listenAddress: string; port: number; use
 }
 
 /** psql inside the PostgreSQL container over its Unix socket, unaligned output; the SQL travels as $1, unquoted. */
-export function psqlCommand(port: number, user: string, sql: string): string[] {
-  return ["/bin/sh", "-c", `${PG_BIN}; "$bin/psql" -h /tmp -p ${port} -U ${user} -d postgres -v ON_ERROR_STOP=1 -Atc "$1"`, "psql", sql];
+export function psqlCommand(port: number, user: string, sql: string, database = "postgres"): string[] {
+  return ["/bin/sh", "-c", `${PG_BIN}; "$bin/psql" -h /tmp -p ${port} -U ${user} -d ${database} -v ON_ERROR_STOP=1 -Atc "$1"`, "psql", sql];
 }
 
 /** A query against the PostgreSQL server of a run started earlier (possibly by another process). */
-export async function queryRunPostgres(state: RunState, sql: string): Promise<string> {
+export async function queryRunPostgres(state: RunState, sql: string, database = "postgres"): Promise<string> {
   if (!state.postgres) throw new Error(`run ${state.runId} has no PostgreSQL server`);
   const { docker } = await connectEngine();
-  return execInContainer(docker, state.postgres.containerId, psqlCommand(state.postgres.port, state.postgres.user, sql), "postgres");
+  return execInContainer(docker, state.postgres.containerId, psqlCommand(state.postgres.port, state.postgres.user, sql, database), "postgres");
 }
 
 async function psql(server: PostgresServer, sql: string): Promise<string> {

@@ -39,7 +39,7 @@ async function runWithFault(extraArgs: string[], fault: (runId: string) => Promi
     timeoutMs: 300_000,
     onStderr: (stderr) => {
       runId ||= RUN_ID.exec(stderr)?.[1] ?? "";
-      if (!faulting && runId && (stderr.match(/^✓ /gm)?.length ?? 0) >= passedBefore) {
+      if (!faulting && runId && (stderr.match(/^\s*\d+ ✓ /gm)?.length ?? 0) >= passedBefore) {
         faultAt = Date.now();
         faulting = fault(runId);
       }
