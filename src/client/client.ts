@@ -339,6 +339,10 @@ export class MatrixClient {
   async mustJoinRoom(roomIdOrAlias: string): Promise<string> {
     return this.must(await this.join(roomIdOrAlias)).room_id;
   }
+  /** Joins through a resident server the user's homeserver asks (`via`, client-server-api/#post_matrixclientv3joinroomidoralias). */
+  async mustJoinVia(roomIdOrAlias: string, server: string): Promise<string> {
+    return this.must(await this.call(endpoints.join, { path: { roomIdOrAlias }, query: { via: server }, body: {} })).room_id;
+  }
   leave(roomId: string, reason?: string) {
     return this.call(endpoints.leave, { path: { roomId }, body: reason ? { reason } : {} });
   }

@@ -1,25 +1,18 @@
+import { endpoints } from "../../src/client/endpoints.ts";
 import { expect } from "vitest";
 import { newTxnId } from "../../src/client/client.ts";
 import { expectMatrixError, expectStatus } from "../../src/client/matchers.ts";
 import { joinedRoom, timelineHas, untilInTimeline } from "../../src/client/sync.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const SEND = "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}";
-const SEND_STATE = "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
-const GET_STATE = "GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
-const GET_EVENT = "GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}";
-const MESSAGES = "GET /_matrix/client/v3/rooms/{roomId}/messages";
-const CONTEXT = "GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}";
-const REDACT = "PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}";
-
 describe("sending messages", () => {
-  test("a sent message can be fetched by its event ID", covers([SEND, GET_EVENT], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
+  test("a sent message can be fetched by its event ID", covers([endpoints.sendEvent, endpoints.getEvent], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
     const eventId = await alice.mustSendMessage(publicRoom, "hello gauntlet");
     const event = alice.must(await alice.getEvent(publicRoom, eventId));
     expect(event).toMatchObject({ event_id: eventId, room_id: publicRoom, sender: alice.userId, type: "m.room.message", content: { msgtype: "m.text", body: "hello gauntlet" } });
   });
 
-  test("reusing a transaction ID returns the same event", covers([SEND, MESSAGES], "client-server-api/#transaction-identifiers"), async ({ alice, publicRoom }) => {
+  test("reusing a transaction ID returns the same event", covers([endpoints.sendEvent, endpoints.messages], "client-server-api/#transaction-identifiers"), async ({ alice, publicRoom }) => {
     const txnId = newTxnId();
     const first = await alice.mustSendMessage(publicRoom, "once", txnId);
     const again = await alice.mustSendMessage(publicRoom, "once", txnId);
@@ -30,31 +23,31 @@ describe("sending messages", () => {
     expect(chunk.filter((event) => event.content.body === "once")).toHaveLength(1);
   });
 
-  test("the same transaction ID from another user is a different event", covers([SEND], "client-server-api/#transaction-identifiers"), async ({ alice, bob, publicRoom }) => {
+  test("the same transaction ID from another user is a different event", covers([endpoints.sendEvent], "client-server-api/#transaction-identifiers"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const txnId = newTxnId();
     // Transaction IDs are scoped to the device (access token) that sent them.
     expect(await bob.mustSendMessage(publicRoom, "mine", txnId)).not.toBe(await alice.mustSendMessage(publicRoom, "mine", txnId));
   });
 
-  test("a non-member may not send: 403 M_FORBIDDEN", covers([SEND], "client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid"), async ({ bob, publicRoom }) => {
+  test("a non-member may not send: 403 M_FORBIDDEN", covers([endpoints.sendEvent], "client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid"), async ({ bob, publicRoom }) => {
     expectMatrixError(await bob.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "intruder" }), 403, "M_FORBIDDEN");
   });
 
-  test("an unknown event ID is M_NOT_FOUND", covers([GET_EVENT], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
+  test("an unknown event ID is M_NOT_FOUND", covers([endpoints.getEvent], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
     expectMatrixError(await alice.getEvent(publicRoom, "$gauntletDoesNotExist0000000000000000000000"), 404, "M_NOT_FOUND");
   });
 });
 
 describe("state events", () => {
-  test("a state event can be read back by type and state key", covers([SEND_STATE, GET_STATE], "client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
+  test("a state event can be read back by type and state key", covers([endpoints.sendState, endpoints.getStateEvent], "client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
     await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "first" });
     await alice.mustSendState(publicRoom, "org.gauntlet.setting", "colour", { value: "green" });
     expect(alice.must(await alice.getStateEvent(publicRoom, "m.room.topic"))).toMatchObject({ topic: "first" });
     expect(alice.must(await alice.getStateEvent(publicRoom, "org.gauntlet.setting", "colour"))).toEqual({ value: "green" });
   });
 
-  test("a later state event replaces the earlier one", covers([SEND_STATE, GET_STATE, "GET /_matrix/client/v3/rooms/{roomId}/state"], "client-server-api/#room-events"), async ({ alice, publicRoom }) => {
+  test("a later state event replaces the earlier one", covers([endpoints.sendState, endpoints.getStateEvent, endpoints.getState], "client-server-api/#room-events"), async ({ alice, publicRoom }) => {
     await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "first" });
     const latest = await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "second" });
     expect(alice.must(await alice.getStateEvent(publicRoom, "m.room.topic"))).toMatchObject({ topic: "second" });
@@ -62,11 +55,11 @@ describe("state events", () => {
     expect(topics.map((event) => event.event_id)).toEqual([latest]);
   });
 
-  test("state that was never set is M_NOT_FOUND", covers([GET_STATE], "client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
+  test("state that was never set is M_NOT_FOUND", covers([endpoints.getStateEvent], "client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
     expectMatrixError(await alice.getStateEvent(publicRoom, "org.gauntlet.never_set", "x"), 404, "M_NOT_FOUND");
   });
 
-  test("a member below the required power level may not set state: 403 M_FORBIDDEN", covers([SEND_STATE], "client-server-api/#mroompower_levels"), async ({ bob, publicRoom }) => {
+  test("a member below the required power level may not set state: 403 M_FORBIDDEN", covers([endpoints.sendState], "client-server-api/#mroompower_levels"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     // m.room.name needs level 50 under the default power levels; a joined member has 0.
     expectMatrixError(await bob.sendState(publicRoom, "m.room.name", "", { name: "taken over" }), 403, "M_FORBIDDEN");
@@ -74,7 +67,7 @@ describe("state events", () => {
 });
 
 describe("/messages pagination", () => {
-  test("pages backwards then forwards through the timeline", covers([SEND, MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
+  test("pages backwards then forwards through the timeline", covers([endpoints.sendEvent, endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
     const sent: string[] = [];
     for (let i = 0; i < 5; i += 1) sent.push(await alice.mustSendMessage(publicRoom, `m${i}`));
     await untilInTimeline(alice, publicRoom, sent[4]!);
@@ -97,7 +90,7 @@ describe("/messages pagination", () => {
     expect(forwards.chunk.map((event) => event.event_id)).toEqual(sent);
   });
 
-  test("pages forwards from a token taken while paging backwards", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
+  test("pages forwards from a token taken while paging backwards", covers([endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
     const sent: string[] = [];
     for (let i = 0; i < 4; i += 1) sent.push(await alice.mustSendMessage(publicRoom, `p${i}`));
     await untilInTimeline(alice, publicRoom, sent[3]!);
@@ -111,7 +104,7 @@ describe("/messages pagination", () => {
     expect(again.chunk.map((e) => e.event_id)).toEqual([sent[0], sent[1]]);
   });
 
-  test("a page that reaches the start of the room omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
+  test("a page that reaches the start of the room omits end", covers([endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
     await alice.syncUntil(joinedRoom(roomId));
     const page = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
@@ -120,7 +113,7 @@ describe("/messages pagination", () => {
     expect(page.end).toBeUndefined();
   });
 
-  test("a full page that ends exactly at the room's creation omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
+  test("a full page that ends exactly at the room's creation omits end", covers([endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
     await alice.syncUntil(joinedRoom(roomId));
     const all = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
@@ -130,7 +123,7 @@ describe("/messages pagination", () => {
     expect(exact.end).toBeUndefined();
   });
 
-  test("a non-member may not read the history of a room with shared visibility: 403 M_FORBIDDEN", covers([MESSAGES], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
+  test("a non-member may not read the history of a room with shared visibility: 403 M_FORBIDDEN", covers([endpoints.messages], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     await alice.mustSendMessage(roomId, "secret");
     expectMatrixError(await bob.messages(roomId, { dir: "b", limit: 10 }), 403, "M_FORBIDDEN");
@@ -138,7 +131,7 @@ describe("/messages pagination", () => {
 });
 
 describe("/context", () => {
-  test("returns the event with the events around it", covers([CONTEXT], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
+  test("returns the event with the events around it", covers([endpoints.context], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
     const before = await alice.mustSendMessage(publicRoom, "before");
     const middle = await alice.mustSendMessage(publicRoom, "middle");
     const after = await alice.mustSendMessage(publicRoom, "after");
@@ -150,13 +143,13 @@ describe("/context", () => {
     expect((context.events_before?.length ?? 0) + (context.events_after?.length ?? 0)).toBeLessThanOrEqual(4);
   });
 
-  test("an unknown event is M_NOT_FOUND", covers([CONTEXT], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
+  test("an unknown event is M_NOT_FOUND", covers([endpoints.context], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
     expectMatrixError(await alice.context(publicRoom, "$gauntletDoesNotExist0000000000000000000000"), 404, "M_NOT_FOUND");
   });
 });
 
 describe("redaction", () => {
-  test("a redacted message loses its content", covers([REDACT, GET_EVENT, "GET /_matrix/client/v3/sync"], "client-server-api/#redactions"), async ({ alice, bob, publicRoom }) => {
+  test("a redacted message loses its content", covers([endpoints.redact, endpoints.getEvent, endpoints.sync], "client-server-api/#redactions"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await alice.mustSendMessage(publicRoom, "regrettable");
     const redaction = alice.must(await alice.redact(publicRoom, eventId, "gauntlet redaction")).event_id;
@@ -168,13 +161,13 @@ describe("redaction", () => {
     await bob.syncUntil(timelineHas(publicRoom, { description: `the redaction ${redaction}`, matches: (e) => e.event_id === redaction && e.type === "m.room.redaction" }));
   });
 
-  test("a member without power may not redact another's message: 403 M_FORBIDDEN", covers([REDACT], "client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid"), async ({ alice, bob, publicRoom }) => {
+  test("a member without power may not redact another's message: 403 M_FORBIDDEN", covers([endpoints.redact], "client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await alice.mustSendMessage(publicRoom, "mine");
     expectMatrixError(await bob.redact(publicRoom, eventId), 403, "M_FORBIDDEN");
   });
 
-  test("a sender may redact their own message", covers([REDACT], "client-server-api/#redactions"), async ({ bob, publicRoom }) => {
+  test("a sender may redact their own message", covers([endpoints.redact], "client-server-api/#redactions"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await bob.mustSendMessage(publicRoom, "own words");
     expectStatus(await bob.redact(publicRoom, eventId), 200);

@@ -6,15 +6,6 @@ import { knockedOn, membershipOf, stateHas } from "../../src/client/sync.ts";
 import { isKnownRoomVersion, roomVersion, type RoomVersion } from "../../src/protocol/room-versions.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const CAPABILITIES = "GET /_matrix/client/v3/capabilities";
-const CREATE = "POST /_matrix/client/v3/createRoom";
-const KNOCK = "POST /_matrix/client/v3/knock/{roomIdOrAlias}";
-const JOIN = "POST /_matrix/client/v3/join/{roomIdOrAlias}";
-const SEND_STATE = "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
-const REDACT = "PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}";
-const GET_EVENT = "GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}";
-const SYNC = "GET /_matrix/client/v3/sync";
-
 // Behaviour that differs by room version runs against every stable version the server advertises
 // (client-server-api/#mroom_versions-capability); unstable versions are experiments, not the spec.
 const versionsCache = new Map<string, Promise<RoomVersion[]>>();
@@ -68,12 +59,12 @@ async function forEachVersion(client: MatrixClient, check: (version: RoomVersion
 }
 
 /** A test over every advertised version: more time than one room's worth, still bounded. */
-function overVersions(endpoints: string[], section: string) {
-  return { ...covers(endpoints, section), timeout: 180_000 };
+function overVersions(covered: Parameters<typeof covers>[0], section: string) {
+  return { ...covers(covered, section), timeout: 180_000 };
 }
 
 describe("room versions", () => {
-  test("every advertised version can create a room, and the default is available", overVersions([CAPABILITIES, CREATE, GET_EVENT], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
+  test("every advertised version can create a room, and the default is available", overVersions([endpoints.capabilities, endpoints.createRoom, endpoints.getEvent], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
     const caps = alice.must(await alice.capabilities()).capabilities["m.room_versions"];
     expect(Object.keys(caps?.available ?? {})).toContain(caps?.default);
     await forEachVersion(alice, async (version) => {
@@ -83,11 +74,11 @@ describe("room versions", () => {
     });
   });
 
-  test("an unknown room version is 400 M_UNSUPPORTED_ROOM_VERSION", covers([CREATE], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
+  test("an unknown room version is 400 M_UNSUPPORTED_ROOM_VERSION", covers([endpoints.createRoom], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
     expectMatrixError(await alice.createRoom({ room_version: "gauntlet.no.such.version" }), 400, "M_UNSUPPORTED_ROOM_VERSION");
   });
 
-  test("knocking works in every version from 7", overVersions([KNOCK, SEND_STATE, SYNC, "POST /_matrix/client/v3/rooms/{roomId}/invite"], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
+  test("knocking works in every version from 7", overVersions([endpoints.knock, endpoints.sendState, endpoints.sync, endpoints.invite], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.knocking) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
@@ -99,7 +90,7 @@ describe("room versions", () => {
     });
   });
 
-  test("knocking in a version before 7 is 403 M_FORBIDDEN", overVersions([KNOCK], "rooms/v7"), async ({ alice, bob }) => {
+  test("knocking in a version before 7 is 403 M_FORBIDDEN", overVersions([endpoints.knock], "rooms/v7"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (version.knocking) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
@@ -108,12 +99,12 @@ describe("room versions", () => {
     });
   });
 
-  test("knocking on a room whose join rule is invite is 403 M_FORBIDDEN", covers([KNOCK], "client-server-api/#post_matrixclientv3knockroomidoralias"), async ({ alice, bob }) => {
+  test("knocking on a room whose join rule is invite is 403 M_FORBIDDEN", covers([endpoints.knock], "client-server-api/#post_matrixclientv3knockroomidoralias"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     expectMatrixError(await bob.call(endpoints.knock, { path: { roomIdOrAlias: roomId }, body: {} }), 403, "M_FORBIDDEN");
   });
 
-  test("restricted joins admit members of the allowed room from version 8", overVersions([JOIN, CREATE, GET_EVENT], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
+  test("restricted joins admit members of the allowed room from version 8", overVersions([endpoints.join, endpoints.createRoom, endpoints.getEvent], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       const space = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
       const allow = [{ type: "m.room_membership", room_id: space }];
@@ -134,7 +125,7 @@ describe("room versions", () => {
     });
   });
 
-  test("power levels must be integers from version 10: 400 M_BAD_JSON", overVersions([SEND_STATE], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
+  test("power levels must be integers from version 10: 400 M_BAD_JSON", overVersions([endpoints.sendState], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.integerPowerLevels) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat" });
@@ -147,7 +138,7 @@ describe("room versions", () => {
     });
   });
 
-  test("redaction keeps the content keys of the version's algorithm", overVersions([SEND_STATE, REDACT, GET_EVENT], "client-server-api/#redactions"), async ({ alice }) => {
+  test("redaction keeps the content keys of the version's algorithm", overVersions([endpoints.sendState, endpoints.redact, endpoints.getEvent], "client-server-api/#redactions"), async ({ alice }) => {
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
       const space = "!gauntletAllowed:example.org";
@@ -162,7 +153,7 @@ describe("room versions", () => {
     });
   });
 
-  test("version 11 drops the creator key and version 12 room IDs have no server part", overVersions([CREATE, GET_EVENT], "rooms/v12#room-ids"), async ({ alice }) => {
+  test("version 11 drops the creator key and version 12 room IDs have no server part", overVersions([endpoints.createRoom, endpoints.getEvent], "rooms/v12#room-ids"), async ({ alice }) => {
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id });
       const create = alice.must(await alice.getStateEvent(roomId, "m.room.create"));
@@ -175,7 +166,7 @@ describe("room versions", () => {
     });
   });
 
-  test("version 12 creators and additional_creators hold power outside the power levels", overVersions([CREATE, SEND_STATE], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
+  test("version 12 creators and additional_creators hold power outside the power levels", overVersions([endpoints.createRoom, endpoints.sendState], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.privilegedCreators) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat", creation_content: { additional_creators: [bob.userId] } });
