@@ -17,11 +17,12 @@ describe("room aliases", () => {
     expectMatrixError(await bob.resolveAlias(alias), 404, "M_NOT_FOUND");
   });
 
-  test("an alias that is taken is 409 M_UNKNOWN or M_ROOM_IN_USE", covers([endpoints.setAlias], "client-server-api/#put_matrixclientv3directoryroomroomalias"), async ({ alice, hs, publicRoom }) => {
+  test("an alias that is taken is 409", covers([endpoints.setAlias], "client-server-api/#put_matrixclientv3directoryroomroomalias"), async ({ alice, hs, publicRoom }) => {
     const alias = `#gauntlet-${unique()}:${hs.serverName}`;
     alice.must(await alice.call(endpoints.setAlias, { path: { roomAlias: alias }, body: { room_id: publicRoom } }));
     const res = await alice.call(endpoints.setAlias, { path: { roomAlias: alias }, body: { room_id: publicRoom } });
-    expect(res.status).toBe(409);
+    // "409: A room alias with that name already exists"; the spec gives no errcode.
+    expectMatrixError(res, 409);
   });
 
   test("deleting someone else's alias is 403 M_FORBIDDEN and an unknown alias is M_NOT_FOUND", covers([endpoints.deleteAlias], "client-server-api/#delete_matrixclientv3directoryroomroomalias"), async ({ alice, bob, hs, publicRoom }) => {
@@ -74,11 +75,12 @@ describe("public room directory", () => {
     expectMatrixError(await alice.call(endpoints.getVisibility, { path: { roomId: `!gauntletNoRoom:${hs.serverName}` } }), 404, "M_NOT_FOUND");
   });
 
-  test("a malformed search filter is 400 M_BAD_JSON or M_INVALID_PARAM", covers([endpoints.searchPublicRooms], "client-server-api/#post_matrixclientv3publicrooms"), async ({ alice }) => {
-    expect((await alice.call(endpoints.searchPublicRooms, { body: { limit: "many" } })).status).toBe(400);
+  test("a malformed search filter is 400", covers([endpoints.searchPublicRooms], "client-server-api/#post_matrixclientv3publicrooms"), async ({ alice }) => {
+    // A body that breaks the request schema is a bad request; the endpoint gives no errcode for it.
+    expectMatrixError(await alice.call(endpoints.searchPublicRooms, { body: { limit: "many" } }), 400);
   });
 
-  test("the directory of a server that does not answer is 502 or an M_ error", covers([endpoints.publicRooms], "client-server-api/#get_matrixclientv3publicrooms"), async ({ alice }) => {
+  test("the directory of a server that does not answer is an error", covers([endpoints.publicRooms], "client-server-api/#get_matrixclientv3publicrooms"), async ({ alice }) => {
     // 127.0.0.1:9 (discard) on loopback refuses the federation request; the error reaches the client.
     const res = await alice.call(endpoints.publicRooms, { query: { server: "127.0.0.1:9", limit: 1 } });
     expect(res.ok).toBe(false);
@@ -95,7 +97,8 @@ describe("user directory", () => {
     expect(found.results.find((u) => u.user_id === bob.userId)?.display_name).toBe(name);
   });
 
-  test("a search without search_term is 400 M_MISSING_PARAM or M_BAD_JSON", covers([endpoints.userDirectory], "client-server-api/#post_matrixclientv3user_directorysearch"), async ({ alice }) => {
-    expect((await alice.call(endpoints.userDirectory, { body: { limit: 5 } })).status).toBe(400);
+  test("a search without search_term is 400", covers([endpoints.userDirectory], "client-server-api/#post_matrixclientv3user_directorysearch"), async ({ alice }) => {
+    // search_term is required; the endpoint gives no errcode for its absence.
+    expectMatrixError(await alice.call(endpoints.userDirectory, { body: { limit: 5 } }), 400);
   });
 });

@@ -27,11 +27,11 @@ describe("device keys", () => {
     expect(result.device_keys?.[alice.userId]?.[alice.deviceId ?? ""]).toMatchObject({ keys: deviceKeys.keys, signatures: deviceKeys.signatures });
   });
 
-  test("device keys for another device are 400 M_INVALID_PARAM or M_UNKNOWN", covers([endpoints.keysUpload], "client-server-api/#post_matrixclientv3keysupload"), async ({ alice }) => {
+  test("device keys for another device are 400", covers([endpoints.keysUpload], "client-server-api/#post_matrixclientv3keysupload"), async ({ alice }) => {
     const { deviceKeys } = deviceKeysFor(alice.userId, "NOTMYDEVICE");
     const res = await alice.call(endpoints.keysUpload, { body: { device_keys: deviceKeys } });
-    // device_keys.device_id "Must match the device ID used when logging in".
-    expect(res.status).toBe(400);
+    // device_keys.device_id "Must match the device ID used when logging in"; the spec gives no errcode.
+    expectMatrixError(res, 400);
   });
 
   test("one-time keys are counted, claimed once each, then the fallback key is served", covers([endpoints.keysUpload, endpoints.keysClaim], "client-server-api/#one-time-and-fallback-keys"), async ({ alice, bob }) => {
@@ -59,15 +59,15 @@ describe("device keys", () => {
     expect(Object.keys(res.one_time_keys[alice.userId]?.[alice.deviceId ?? ""] ?? {})).toEqual([]);
   });
 
-  test("a malformed claim is 400 M_BAD_JSON or M_INVALID_PARAM", covers([endpoints.keysClaim], "client-server-api/#post_matrixclientv3keysclaim"), async ({ bob }) => {
+  test("a malformed claim is 400", covers([endpoints.keysClaim], "client-server-api/#post_matrixclientv3keysclaim"), async ({ bob }) => {
     const res = await bob.call(endpoints.keysClaim, { body: { one_time_keys: "not an object" } });
-    expect(res.status).toBe(400);
-    expect(["M_BAD_JSON", "M_INVALID_PARAM", "M_NOT_JSON"]).toContain((res.body as { errcode?: string }).errcode);
+    // A body that breaks the request schema is a bad request; the endpoint gives no errcode for it.
+    expectMatrixError(res, 400);
   });
 
-  test("a malformed query is 400 M_BAD_JSON or M_INVALID_PARAM", covers([endpoints.keysQuery], "client-server-api/#post_matrixclientv3keysquery"), async ({ bob }) => {
+  test("a malformed query is 400", covers([endpoints.keysQuery], "client-server-api/#post_matrixclientv3keysquery"), async ({ bob }) => {
     const res = await bob.call(endpoints.keysQuery, { body: { device_keys: ["not", "a", "map"] } });
-    expect(res.status).toBe(400);
+    expectMatrixError(res, 400);
   });
 
   test("a key change of a room member shows in /keys/changes and device_lists", covers([endpoints.keysUpload, endpoints.keysChanges, endpoints.sync], "client-server-api/#tracking-the-device-list-for-a-user"), async ({ alice, bob, publicRoom }) => {
@@ -80,9 +80,10 @@ describe("device keys", () => {
     expect(changes.changed).toContain(alice.userId);
   });
 
-  test("/keys/changes without from is 400 M_MISSING_PARAM or M_INVALID_PARAM", covers([endpoints.keysChanges], "client-server-api/#get_matrixclientv3keyschanges"), async ({ bob }) => {
+  test("/keys/changes without from is 400", covers([endpoints.keysChanges], "client-server-api/#get_matrixclientv3keyschanges"), async ({ bob }) => {
+    // from is required; the endpoint gives no errcode for its absence.
     const res = await bob.call(endpoints.keysChanges, { query: { to: "s0" } });
-    expect(res.status).toBe(400);
+    expectMatrixError(res, 400);
   });
 });
 
@@ -161,9 +162,9 @@ describe("server-side key backup", () => {
     expectMatrixError(await alice.call(endpoints.getBackupVersion, { path: { version } }), 404, "M_NOT_FOUND");
   });
 
-  test("creating a backup without auth_data is 400 M_BAD_JSON or M_MISSING_PARAM", covers([endpoints.createBackupVersion], "client-server-api/#post_matrixclientv3room_keysversion"), async ({ alice }) => {
-    // auth_data is required in the request body.
-    expect((await alice.call(endpoints.createBackupVersion, { body: { algorithm: ALG } })).status).toBe(400);
+  test("creating a backup without auth_data is 400", covers([endpoints.createBackupVersion], "client-server-api/#post_matrixclientv3room_keysversion"), async ({ alice }) => {
+    // auth_data is required in the request body; the endpoint gives no errcode for its absence.
+    expectMatrixError(await alice.call(endpoints.createBackupVersion, { body: { algorithm: ALG } }), 400);
   });
 
   test("with no backup the latest version is M_NOT_FOUND", covers([endpoints.latestBackupVersion], "client-server-api/#get_matrixclientv3room_keysversion"), async ({ alice }) => {

@@ -43,14 +43,15 @@ describe("push rules", () => {
     expectMatrixError(await alice.call(endpoints.setPushRuleActions, { path, body: { actions: [] } }), 404, "M_NOT_FOUND");
   });
 
-  test("a rule placed before an unknown rule is 404 M_UNKNOWN or M_NOT_FOUND", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
+  test("a rule placed before an unknown rule is 404 M_NOT_FOUND", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
     const res = await alice.call(endpoints.setPushRule, { path: { kind: "content", ruleId: "orphan" }, query: { before: "gauntlet.missing" }, body: { pattern: "x", actions: [] } });
     // "404: The push rule does not exist" applies to the rule named by before/after too.
-    expect([400, 404]).toContain(res.status);
+    expectMatrixError(res, 404, "M_NOT_FOUND");
   });
 
-  test("a content rule without a pattern is 400 M_MISSING_PARAM or M_INVALID_PARAM", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
-    expect((await alice.call(endpoints.setPushRule, { path: { kind: "content", ruleId: "nopattern" }, body: { actions: ["notify"] } })).status).toBe(400);
+  test("a content rule without a pattern is 400", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
+    // A content rule needs a pattern; the endpoint gives no errcode for its absence.
+    expectMatrixError(await alice.call(endpoints.setPushRule, { path: { kind: "content", ruleId: "nopattern" }, body: { actions: ["notify"] } }), 400);
   });
 
   test("the whole rule set without a token is 401 M_MISSING_TOKEN", covers([endpoints.pushRules, endpoints.globalPushRules], "client-server-api/#get_matrixclientv3pushrules"), async ({ anonymous }) => {
@@ -78,9 +79,10 @@ describe("pushers", () => {
     expect(alice.must(await alice.call(endpoints.pushers)).pushers ?? []).toEqual([]);
   });
 
-  test("an http pusher without a url is 400 M_MISSING_PARAM or M_INVALID_PARAM", covers([endpoints.setPusher], "client-server-api/#post_matrixclientv3pushersset"), async ({ alice }) => {
+  test("an http pusher without a url is 400", covers([endpoints.setPusher], "client-server-api/#post_matrixclientv3pushersset"), async ({ alice }) => {
+    // data.url is required for the http kind; the endpoint gives no errcode for its absence.
     const res = await alice.call(endpoints.setPusher, { body: { ...pusher("key-2"), data: {} } });
-    expect(res.status).toBe(400);
+    expectMatrixError(res, 400);
   });
 
   test("listing pushers without a token is 401 M_MISSING_TOKEN", covers([endpoints.pushers], "client-server-api/#get_matrixclientv3pushers"), async ({ anonymous }) => {
