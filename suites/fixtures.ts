@@ -1,6 +1,7 @@
 import { test as base } from "vitest";
 import { ApplicationService } from "../src/appservice/server.ts";
 import type { MatrixClient } from "../src/client/client.ts";
+import type { SignedInUser } from "../src/client/registration.ts";
 import { endpointName, type Endpoint } from "../src/client/endpoint.ts";
 import { hintFor } from "../src/client/errors.ts";
 import { describeExchange, ExchangeLog } from "../src/client/exchange.ts";
@@ -23,13 +24,6 @@ declare module "vitest" {
  */
 export function covers(endpoints: readonly Pick<Endpoint, "method" | "template">[], specSection: string) {
   return { meta: { endpoints: endpoints.map(endpointName), specSection } };
-}
-
-/** A fresh user on a homeserver: its client, plus the password for tests of login. */
-export interface TestUser {
-  client: MatrixClient;
-  localpart: string;
-  password: string;
 }
 
 export const test = base.extend<{
@@ -55,7 +49,7 @@ export const test = base.extend<{
     bob: MatrixClient;
     charlie: MatrixClient;
     /** A user whose password the test knows, for login and logout tests. */
-    account: TestUser;
+    account: SignedInUser;
     /** A public room created by alice (preset public_chat). */
     publicRoom: string;
   };

@@ -9,7 +9,9 @@ import { registerSecret } from "./redact.ts";
 import { checkSchema, describeProblems } from "./schema-check.ts";
 import { matrixError } from "./schemas/common.ts";
 import type { SyncResponse } from "./schemas/sync.ts";
-import { syncUntil, type SyncPredicate, type SyncUntilOptions, type SyncUntilResult } from "./sync.ts";
+import { syncUntil, type SyncParams, type SyncPredicate, type SyncUntilOptions, type SyncUntilResult } from "./sync.ts";
+
+export type { SyncParams } from "./sync.ts";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -58,12 +60,6 @@ export type CreateRoomRequest = {
   power_level_content_override?: Record<string, unknown>;
 };
 
-export interface SyncParams {
-  since?: string;
-  timeout?: number;
-  filter?: string | Record<string, unknown>;
-  full_state?: boolean;
-}
 
 export type Direction = "b" | "f";
 

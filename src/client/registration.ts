@@ -2,10 +2,18 @@ import { MatrixClient } from "./client.ts";
 import { MatrixClientError } from "./errors.ts";
 import { registerSecret } from "./redact.ts";
 
+/** A user's credentials on a homeserver: the one user type, whichever way the user was registered. */
 export interface RegisteredAccount {
   userId: string;
   accessToken: string;
   deviceId: string;
+  localpart: string;
+  password: string;
+}
+
+/** A registered user with a client signed in as them, and the password for tests of login. */
+export interface SignedInUser {
+  client: MatrixClient;
   localpart: string;
   password: string;
 }

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import type { JsonObject, Pdu } from "../protocol/index.ts";
-import { checkSchema, describeProblems } from "../client/schema-check.ts";
 import { publicRoomsResponse } from "../client/schemas/directory.ts";
 import { deviceKeys, crossSigningKey } from "../client/schemas/keys.ts";
-import { eventId, matrixError, roomAlias, roomId, strippedStateEvent, userId } from "../client/schemas/common.ts";
+import { eventId, roomAlias, roomId, strippedStateEvent, userId } from "../client/schemas/common.ts";
 
 // Response bodies of the server-server API (spec v1.19, server-server-api), for the suites to
 // check what a homeserver answers another server.
@@ -176,15 +175,3 @@ export const openIdUserInfoResponse = z.looseObject({ sub: userId });
 export const serverKeysBatchResponse = z.looseObject({
   server_keys: z.array(z.looseObject({ server_name: z.string(), valid_until_ts: z.number().int() }).transform((value) => value as JsonObject & typeof value)),
 });
-
-export { matrixError };
-
-/**
- * The body, typed, when it matches the endpoint's schema; otherwise throws with each JSON path
- * that departs from it, what the spec expects there and what came back.
- */
-export function mustMatch<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const problems = checkSchema(schema, body);
-  if (problems.length > 0) throw new Error(`${what}: the response does not match the spec's schema\n${describeProblems(problems)}\nbody: ${JSON.stringify(body)?.slice(0, 600)}`);
-  return body as z.infer<S>;
-}
