@@ -1,4 +1,5 @@
 import { MatrixClient } from "./client.ts";
+import { endpoints } from "./endpoints.ts";
 import { MatrixClientError } from "./errors.ts";
 import { registerSecret } from "./redact.ts";
 
@@ -25,7 +26,7 @@ export interface SignedInUser {
 export async function registerWithDummyAuth(baseUrl: string, localpart: string, password: string, timeoutMs?: number): Promise<RegisteredAccount> {
   registerSecret(password);
   const client = new MatrixClient({ baseUrl, ...(timeoutMs ? { timeoutMs } : {}) });
-  const first = await client.register({ username: localpart, password });
+  const first = await client.call(endpoints.register, { body: { username: localpart, password }, auth: false });
   let response = first;
   if (first.status === 401) {
     const session = (first.body as { session?: string }).session;
@@ -36,7 +37,7 @@ export async function registerWithDummyAuth(baseUrl: string, localpart: string, 
         first.exchange,
       );
     }
-    response = await client.register({ username: localpart, password, auth: { type: "m.login.dummy", ...(session ? { session } : {}) } });
+    response = await client.call(endpoints.register, { body: { username: localpart, password, auth: { type: "m.login.dummy", ...(session ? { session } : {}) } }, auth: false });
   }
   const body = client.must(response);
   if (!body.access_token || !body.device_id) throw new MatrixClientError("POST /register returned no access token or device", response.exchange);

@@ -144,14 +144,14 @@ describe("users and events of an application service", () => {
   });
 
   test("ordinary registration in an exclusive namespace is 400 M_EXCLUSIVE", covers([endpoints.register], "client-server-api/#post_matrixclientv3register"), async ({ anonymous, appservice }) => {
-    const res = await anonymous.register({ username: `${appservice.registration.sender_localpart}-${randomBytes(4).toString("hex")}`, password: "gauntlet-password-1", auth: { type: "m.login.dummy" } });
+    const res = await anonymous.call(endpoints.register, { body: { username: `${appservice.registration.sender_localpart}-${randomBytes(4).toString("hex")}`, password: "gauntlet-password-1", auth: { type: "m.login.dummy" } }, auth: false });
     expectMatrixError(res, 400, "M_EXCLUSIVE");
   });
 
   test("resolving an alias in the application service's namespace asks the application service", covers([endpoints.resolveAlias], "application-service-api/#get_matrixappv1roomsroomalias"), async ({ alice, hs, appservice }) => {
     const alias = `#gauntlet-as-${randomBytes(4).toString("hex")}:${hs.serverName}`;
     // The application service knows no such room: the homeserver answers 404 M_NOT_FOUND after asking it.
-    expectMatrixError(await alice.resolveAlias(alias), 404, "M_NOT_FOUND");
+    expectMatrixError(await alice.call(endpoints.resolveAlias, { path: { roomAlias: alias } }), 404, "M_NOT_FOUND");
     const query = await appservice.waitForRequest((r) => r.path === `/_matrix/app/v1/rooms/${encodeURIComponent(alias)}` || decodeURIComponent(r.path) === `/_matrix/app/v1/rooms/${alias}`);
     expect(query.authorized).toBe(true);
   });

@@ -46,7 +46,7 @@ describe("deleting devices", () => {
     expectStatus(unauthenticated, 401);
     account.client.must(await withPasswordAuth(account.client, endpoints.deleteDevice, account.password, { path: { deviceId: second.device_id }, body: {} }));
     // Deleting a device invalidates its access token: client-server-api/#device-management.
-    expectMatrixError(await secondClient.whoami(), 401, "M_UNKNOWN_TOKEN");
+    expectMatrixError(await secondClient.call(endpoints.whoami), 401, "M_UNKNOWN_TOKEN");
     const { devices } = account.client.must(await account.client.call(endpoints.devices));
     expect(devices.map((d) => d.device_id)).not.toContain(second.device_id);
   });

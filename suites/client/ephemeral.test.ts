@@ -1,3 +1,4 @@
+import { newTxnId } from "../../src/client/client.ts";
 import { expect } from "vitest";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
@@ -37,7 +38,7 @@ describe("receipts and read markers", () => {
   test("a threaded receipt carries its thread_id", covers([endpoints.receipt, endpoints.sync], "client-server-api/#threaded-read-receipts"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const root = await alice.mustSendMessage(publicRoom, "thread root");
-    const reply = alice.must(await alice.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "in thread", "m.relates_to": { rel_type: "m.thread", event_id: root } })).event_id;
+    const reply = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "in thread", "m.relates_to": { rel_type: "m.thread", event_id: root } } })).event_id;
     bob.must(await bob.call(endpoints.receipt, { path: { roomId: publicRoom, receiptType: "m.read", eventId: reply }, body: { thread_id: root } }));
     await alice.syncUntil(receiptAt(publicRoom, reply, bob.userId, "m.read", (r) => r.thread_id === root));
   });

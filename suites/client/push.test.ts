@@ -1,3 +1,4 @@
+import { newTxnId } from "../../src/client/client.ts";
 import { expect } from "vitest";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
@@ -93,7 +94,7 @@ describe("pushers", () => {
 describe("notifications", () => {
   test("a mention appears in the mentioned user's notifications", covers([endpoints.notifications], "client-server-api/#get_matrixclientv3notifications"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
-    const eventId = alice.must(await alice.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "ping bob", "m.mentions": { user_ids: [bob.userId] } })).event_id;
+    const eventId = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "ping bob", "m.mentions": { user_ids: [bob.userId] } } })).event_id;
     // Notifications are computed when the event is persisted; the list is read, not synced.
     const list = await readUntil(`a notification for ${eventId}`, async () => bob.must(await bob.call(endpoints.notifications, { query: { limit: 10 } })), (l) => l.notifications.some((n) => n.event.event_id === eventId));
     expect(list.notifications.find((n) => n.event.event_id === eventId)).toMatchObject({ room_id: publicRoom, read: false });

@@ -1,3 +1,4 @@
+import { newTxnId } from "../../src/client/client.ts";
 import { expect } from "vitest";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
@@ -11,12 +12,12 @@ describe("room upgrades", () => {
     await bob.mustJoinRoom(oldRoom);
     const { replacement_room } = alice.must(await alice.call(endpoints.upgrade, { path: { roomId: oldRoom }, body: { new_version: "11" } }));
     await bob.syncUntil(stateHas(oldRoom, { description: "a tombstone naming the replacement", matches: (e) => e.type === "m.room.tombstone" && e.content.replacement_room === replacement_room }));
-    const create = alice.must(await alice.getStateEvent(replacement_room, "m.room.create"));
+    const create = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId: replacement_room, eventType: "m.room.create", stateKey: "" } }));
     expect(create).toMatchObject({ room_version: "11", predecessor: { room_id: oldRoom } });
     // State such as the name is carried over to the new room.
-    expect(alice.must(await alice.getStateEvent(replacement_room, "m.room.name"))).toEqual({ name: "before upgrade" });
+    expect(alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId: replacement_room, eventType: "m.room.name", stateKey: "" } }))).toEqual({ name: "before upgrade" });
     // The old room no longer lets ordinary members speak: invite and events_default are raised.
-    const levels = alice.must(await alice.getStateEvent(oldRoom, "m.room.power_levels"));
+    const levels = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId: oldRoom, eventType: "m.room.power_levels", stateKey: "" } }));
     expect(levels.events_default).toBeGreaterThanOrEqual(50);
   });
 
@@ -33,8 +34,8 @@ describe("room upgrades", () => {
 describe("relations, threads and edits", () => {
   test("relations are listed by type and event type", covers([endpoints.sendEvent, endpoints.relations, endpoints.relationsOfType, endpoints.relationsOfTypeAndEvent], "client-server-api/#relationship-types"), async ({ alice, publicRoom }) => {
     const root = await alice.mustSendMessage(publicRoom, "original");
-    const edit = alice.must(await alice.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "* edited", "m.new_content": { msgtype: "m.text", body: "edited" }, "m.relates_to": { rel_type: "m.replace", event_id: root } })).event_id;
-    const reaction = alice.must(await alice.sendEvent(publicRoom, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: "👍" } })).event_id;
+    const edit = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "* edited", "m.new_content": { msgtype: "m.text", body: "edited" }, "m.relates_to": { rel_type: "m.replace", event_id: root } } })).event_id;
+    const reaction = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.reaction", txnId: newTxnId() }, body: { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: "👍" } } })).event_id;
     await untilInTimeline(alice, publicRoom, reaction);
     const all = alice.must(await alice.call(endpoints.relations, { path: { roomId: publicRoom, eventId: root } }));
     expect(all.chunk.map((e) => e.event_id).sort()).toEqual([edit, reaction].sort());
@@ -46,8 +47,8 @@ describe("relations, threads and edits", () => {
 
   test("an edit is aggregated onto the original event", covers([endpoints.sendEvent, endpoints.getEvent], "client-server-api/#server-side-aggregation-of-mreplace-relationships"), async ({ alice, publicRoom }) => {
     const root = await alice.mustSendMessage(publicRoom, "original");
-    const edit = alice.must(await alice.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: root } })).event_id;
-    const original = alice.must(await alice.getEvent(publicRoom, root));
+    const edit = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: root } } })).event_id;
+    const original = alice.must(await alice.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId: root } }));
     // The original keeps its content; the edit is announced in unsigned.m.relations.
     expect(original.content.body).toBe("original");
     expect((original.unsigned as { "m.relations"?: Record<string, { event_id?: string }> })?.["m.relations"]?.["m.replace"]?.event_id).toBe(edit);
@@ -56,7 +57,7 @@ describe("relations, threads and edits", () => {
   test("relations paginate with a limit and next_batch", covers([endpoints.relations], "client-server-api/#get_matrixclientv1roomsroomidrelationseventid"), async ({ alice, publicRoom }) => {
     const root = await alice.mustSendMessage(publicRoom, "root");
     let last = root;
-    for (let i = 0; i < 3; i += 1) last = alice.must(await alice.sendEvent(publicRoom, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: `k${i}` } })).event_id;
+    for (let i = 0; i < 3; i += 1) last = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.reaction", txnId: newTxnId() }, body: { "m.relates_to": { rel_type: "m.annotation", event_id: root, key: `k${i}` } } })).event_id;
     await untilInTimeline(alice, publicRoom, last);
     const first = alice.must(await alice.call(endpoints.relations, { path: { roomId: publicRoom, eventId: root }, query: { limit: 2 } }));
     expect(first.chunk).toHaveLength(2);
@@ -80,7 +81,7 @@ describe("relations, threads and edits", () => {
   test("threads are listed with their latest reply", covers([endpoints.sendEvent, endpoints.threads], "client-server-api/#threading"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const root = await alice.mustSendMessage(publicRoom, "thread root");
-    const reply = bob.must(await bob.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "reply", "m.relates_to": { rel_type: "m.thread", event_id: root } })).event_id;
+    const reply = bob.must(await bob.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "reply", "m.relates_to": { rel_type: "m.thread", event_id: root } } })).event_id;
     await untilInTimeline(alice, publicRoom, reply);
     const threads = alice.must(await alice.call(endpoints.threads, { path: { roomId: publicRoom } }));
     expect(threads.chunk.map((e) => e.event_id)).toEqual([root]);
@@ -169,9 +170,9 @@ describe("search", () => {
 describe("timestamps and members", () => {
   test("timestamp_to_event finds the event nearest a time in each direction", covers([endpoints.sendEvent, endpoints.timestampToEvent], "client-server-api/#get_matrixclientv1roomsroomidtimestamp_to_event"), async ({ alice, publicRoom }) => {
     const first = await alice.mustSendMessage(publicRoom, "first");
-    const firstTs = alice.must(await alice.getEvent(publicRoom, first)).origin_server_ts;
+    const firstTs = alice.must(await alice.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId: first } })).origin_server_ts;
     const second = await alice.mustSendMessage(publicRoom, "second");
-    const secondTs = alice.must(await alice.getEvent(publicRoom, second)).origin_server_ts;
+    const secondTs = alice.must(await alice.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId: second } })).origin_server_ts;
     const back = alice.must(await alice.call(endpoints.timestampToEvent, { path: { roomId: publicRoom }, query: { ts: secondTs + 60_000, dir: "b" } }));
     expect(back).toEqual({ event_id: second, origin_server_ts: secondTs });
     const forward = alice.must(await alice.call(endpoints.timestampToEvent, { path: { roomId: publicRoom }, query: { ts: firstTs, dir: "f" } }));
@@ -257,7 +258,7 @@ describe("room timeline via sync after relations", () => {
   test("an edit arrives in the timeline as an m.replace event", covers([endpoints.sendEvent, endpoints.sync], "client-server-api/#event-replacements"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const root = await alice.mustSendMessage(publicRoom, "typo");
-    const edit = alice.must(await alice.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: root } })).event_id;
+    const edit = alice.must(await alice.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: root } } })).event_id;
     await bob.syncUntil(timelineHas(publicRoom, { description: `the edit ${edit}`, matches: (e) => e.event_id === edit && (e.content["m.relates_to"] as { rel_type?: string } | undefined)?.rel_type === "m.replace" }));
   });
 });

@@ -8,13 +8,13 @@ import { withPasswordAuth } from "../../src/client/uia.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
 async function loginTokensEnabled(client: MatrixClient): Promise<boolean> {
-  const capability = client.must(await client.capabilities()).capabilities["m.get_login_token"] as { enabled?: boolean } | undefined;
+  const capability = client.must(await client.call(endpoints.capabilities)).capabilities["m.get_login_token"] as { enabled?: boolean } | undefined;
   return capability?.enabled ?? false;
 }
 
 describe("capabilities", () => {
   test("capabilities state the account-management abilities as booleans", covers([endpoints.capabilities], "client-server-api/#capabilities-negotiation"), async ({ alice }) => {
-    const { capabilities } = alice.must(await alice.capabilities());
+    const { capabilities } = alice.must(await alice.call(endpoints.capabilities));
     for (const name of ["m.change_password", "m.set_displayname", "m.set_avatar_url", "m.3pid_changes", "m.get_login_token"]) {
       const capability = capabilities[name] as { enabled?: unknown } | undefined;
       // Each is optional, but when present it is an object with a boolean `enabled`.
@@ -78,7 +78,7 @@ describe("discovery documents", () => {
   });
 
   test("auth_metadata is 404 M_UNRECOGNIZED unless the server delegates to OAuth 2.0", covers([endpoints.authMetadata], "client-server-api/#get_matrixclientv1auth_metadata"), async ({ anonymous }) => {
-    const flows = anonymous.must(await anonymous.loginFlows()).flows.map((f) => f.type);
+    const flows = anonymous.must(await anonymous.call(endpoints.loginFlows, { auth: false })).flows.map((f) => f.type);
     const res = await anonymous.call(endpoints.authMetadata, { auth: false });
     // A server that still offers m.login.password without OAuth answers M_UNRECOGNIZED.
     if (res.ok) expect(res.body.issuer).toMatch(/^https?:\/\//);
@@ -89,7 +89,7 @@ describe("discovery documents", () => {
   });
 
   test("SSO redirects exist only when m.login.sso is offered, else 404 M_UNRECOGNIZED", covers([endpoints.ssoRedirect, endpoints.ssoRedirectIdp], "client-server-api/#sso-client-loginauthentication"), async ({ anonymous }) => {
-    const sso = anonymous.must(await anonymous.loginFlows()).flows.some((f) => f.type === "m.login.sso");
+    const sso = anonymous.must(await anonymous.call(endpoints.loginFlows, { auth: false })).flows.some((f) => f.type === "m.login.sso");
     const plain = await anonymous.raw(endpoints.ssoRedirect, { query: { redirectUrl: "http://127.0.0.1/after" }, auth: false });
     const named = await anonymous.raw(endpoints.ssoRedirectIdp, { path: { idpId: "gauntlet-none" }, query: { redirectUrl: "http://127.0.0.1/after" }, auth: false });
     if (sso) {
@@ -109,14 +109,14 @@ describe("login tokens and registration tokens", () => {
     if (!(await loginTokensEnabled(client))) skip("the homeserver advertises m.get_login_token as disabled in /capabilities");
     const minted = client.must(await withPasswordAuth(client, endpoints.loginToken, account.password, { body: {} }));
     // The m.login.token flow says that tokens can be minted (client-server-api/#login-flows, get_login_token).
-    const flows = anonymous.must(await anonymous.loginFlows()).flows as { type: string; get_login_token?: boolean }[];
+    const flows = anonymous.must(await anonymous.call(endpoints.loginFlows, { auth: false })).flows as { type: string; get_login_token?: boolean }[];
     expect(flows.find((flow) => flow.type === "m.login.token")?.get_login_token).toBe(true);
     registerSecret(minted.login_token);
-    const login = anonymous.must(await anonymous.login({ type: "m.login.token", token: minted.login_token }));
+    const login = anonymous.must(await anonymous.call(endpoints.login, { body: { type: "m.login.token", token: minted.login_token }, auth: false }));
     expect(login.user_id).toBe(client.userId);
     expect(login.device_id).not.toBe(client.deviceId);
     const other = anonymous.withCredentials({ accessToken: login.access_token, userId: login.user_id });
-    expect(other.must(await other.whoami()).user_id).toBe(client.userId);
+    expect(other.must(await other.call(endpoints.whoami)).user_id).toBe(client.userId);
   });
 
   test("a used login token is spent: logging in with it again is 403 M_FORBIDDEN", covers([endpoints.loginToken, endpoints.login], "client-server-api/#token-based"), async ({ account, anonymous, skip }) => {
@@ -124,9 +124,9 @@ describe("login tokens and registration tokens", () => {
     if (!(await loginTokensEnabled(client))) skip("the homeserver advertises m.get_login_token as disabled in /capabilities");
     const minted = client.must(await withPasswordAuth(client, endpoints.loginToken, account.password, { body: {} }));
     registerSecret(minted.login_token);
-    anonymous.must(await anonymous.login({ type: "m.login.token", token: minted.login_token }));
+    anonymous.must(await anonymous.call(endpoints.login, { body: { type: "m.login.token", token: minted.login_token }, auth: false }));
     // Login tokens are single use (client-server-api/#token-based).
-    expectMatrixError(await anonymous.login({ type: "m.login.token", token: minted.login_token }), 403, "M_FORBIDDEN");
+    expectMatrixError(await anonymous.call(endpoints.login, { body: { type: "m.login.token", token: minted.login_token }, auth: false }), 403, "M_FORBIDDEN");
   });
 
   test("get_token without user-interactive auth is 401 with flows (or 400/404 when disabled)", covers([endpoints.loginToken, endpoints.capabilities], "client-server-api/#post_matrixclientv1loginget_token"), async ({ alice }) => {
@@ -141,7 +141,7 @@ describe("login tokens and registration tokens", () => {
   });
 
   test("an unknown login token is 403 M_FORBIDDEN", covers([endpoints.login], "client-server-api/#token-based"), async ({ anonymous }) => {
-    expectMatrixError(await anonymous.login({ type: "m.login.token", token: "gauntlet-unknown-login-token" }), 403, "M_FORBIDDEN");
+    expectMatrixError(await anonymous.call(endpoints.login, { body: { type: "m.login.token", token: "gauntlet-unknown-login-token" }, auth: false }), 403, "M_FORBIDDEN");
   });
 
   test("an unknown registration token is not valid", covers([endpoints.registrationTokenValidity], "client-server-api/#token-authenticated-registration"), async ({ anonymous }) => {
@@ -192,19 +192,19 @@ describe("validation tokens without a configured delivery", () => {
 describe("guest access", () => {
   test("a guest joins a room that allows guests and reads it, but may not create rooms: M_GUEST_ACCESS_FORBIDDEN", covers([endpoints.register, endpoints.join, endpoints.createRoom], "client-server-api/#guest-access"), async ({ alice, anonymous }) => {
     const roomId = await alice.mustCreateRoom({ preset: "public_chat", initial_state: [{ type: "m.room.guest_access", state_key: "", content: { guest_access: "can_join" } }] });
-    const registered = anonymous.must(await anonymous.register({}, "guest"));
+    const registered = anonymous.must(await anonymous.call(endpoints.register, { body: {}, auth: false, query: { kind: "guest" } }));
     const guest = anonymous.withCredentials({ accessToken: registered.access_token ?? "", userId: registered.user_id });
-    expect(guest.must(await guest.whoami()).is_guest).toBe(true);
+    expect(guest.must(await guest.call(endpoints.whoami)).is_guest).toBe(true);
     await guest.mustJoinRoom(roomId);
     const eventId = await alice.mustSendMessage(roomId, "hello guest");
-    expect(guest.must(await guest.getEvent(roomId, eventId)).content.body).toBe("hello guest");
-    expectMatrixError(await guest.createRoom({}), 403, "M_GUEST_ACCESS_FORBIDDEN");
+    expect(guest.must(await guest.call(endpoints.getEvent, { path: { roomId, eventId } })).content.body).toBe("hello guest");
+    expectMatrixError(await guest.call(endpoints.createRoom, { body: {} }), 403, "M_GUEST_ACCESS_FORBIDDEN");
   });
 
   test("a guest may not join a room without guest access: 403 M_FORBIDDEN", covers([endpoints.register, endpoints.join], "client-server-api/#mroomguest_access"), async ({ anonymous, publicRoom }) => {
-    const registered = anonymous.must(await anonymous.register({}, "guest"));
+    const registered = anonymous.must(await anonymous.call(endpoints.register, { body: {}, auth: false, query: { kind: "guest" } }));
     const guest = anonymous.withCredentials({ accessToken: registered.access_token ?? "", userId: registered.user_id });
-    expectMatrixError(await guest.join(publicRoom), 403, "M_FORBIDDEN");
+    expectMatrixError(await guest.call(endpoints.join, { path: { roomIdOrAlias: publicRoom }, body: {} }), 403, "M_FORBIDDEN");
   });
 });
 

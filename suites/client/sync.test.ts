@@ -63,7 +63,7 @@ describe("incremental sync", () => {
 describe("filters", () => {
   test("an uploaded filter limits the timeline and marks it limited", covers([endpoints.sync, endpoints.createFilter], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
     for (let i = 0; i < 4; i += 1) await alice.mustSendMessage(publicRoom, `filler ${i}`);
-    const { filter_id } = alice.must(await alice.createFilter({ room: { timeline: { limit: 2 } } }));
+    const { filter_id } = alice.must(await alice.call(endpoints.createFilter, { path: { userId: alice.userId }, body: { room: { timeline: { limit: 2 } } } }));
     const sync = await alice.mustSync({ filter: filter_id });
     const timeline = sync.rooms?.join?.[publicRoom]?.timeline;
     expect(timeline?.events).toHaveLength(2);
@@ -99,7 +99,7 @@ describe("filters", () => {
 
   test("a filter that is not JSON is rejected", covers([endpoints.sync], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
     // A filter parameter starting with "{" is an inline filter and must parse as a Filter.
-    const response = await alice.sync({ filter: "{not json" });
+    const response = await alice.call(endpoints.sync, { query: { filter: "{not json" } });
     expect(response.status).toBe(400);
   });
 });
@@ -127,7 +127,7 @@ describe("left rooms", () => {
   test("a kicked member sees the kick in rooms.leave", covers([endpoints.sync, endpoints.kick], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const { nextBatch } = await bob.syncUntil(joinedRoom(publicRoom));
-    alice.must(await alice.kick(publicRoom, bob.userId));
+    alice.must(await alice.call(endpoints.kick, { path: { roomId: publicRoom }, body: { user_id: bob.userId } }));
     await bob.syncUntil(allOf(leftRoom(publicRoom), { description: "the kick in the left room's timeline", holds: (r) => (r.rooms?.leave?.[publicRoom]?.timeline?.events ?? []).some((e) => eventOfType("m.room.member", bob.userId).matches(e) && e.sender === alice.userId) }), { since: nextBatch });
   });
 });

@@ -1,3 +1,4 @@
+import { endpoints } from "../../src/client/endpoints.ts";
 import { randomBytes } from "node:crypto";
 import { expectMatrixError } from "../../src/client/matchers.ts";
 import { membershipOf, timelineHas } from "../../src/client/sync.ts";
@@ -216,7 +217,7 @@ describe("refused joins and transactions", () => {
     async ({ alice, hs, peer }) => {
       const roomId = await alice.mustCreateRoom({ preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
       const knocker = peer.userId("banned");
-      alice.must(await alice.ban(roomId, knocker, "no knocking"));
+      alice.must(await alice.call(endpoints.ban, { path: { roomId }, body: { user_id: knocker, reason: "no knocking" } }));
       expectMatrixError(await peer.to(hs).makeKnock(roomId, knocker), 403, "M_FORBIDDEN");
     },
   );
