@@ -78,7 +78,8 @@ export const makeJoinResponse = z.looseObject({ room_version: z.string().optiona
 
 /** PUT /_matrix/federation/v2/send_join/{roomId}/{eventId}: the room's state and auth chain before the join. */
 export const sendJoinResponse = z.looseObject({
-  origin: z.string().min(1),
+  // Required by the spec, but Synapse (1.160) leaves it out; the peer needs only the state and auth chain.
+  origin: z.string().min(1).optional(),
   state: z.array(pdu),
   auth_chain: z.array(pdu),
   event: pdu.optional(),
