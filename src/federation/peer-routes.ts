@@ -23,6 +23,14 @@ export interface ResidentServer {
 
 const pdus = (events: StoredEvent[]): JsonValue[] => events.map((e) => e.pdu);
 
+function isReply(value: PeerRoom | Reply | { room: PeerRoom; state: StoredEvent[] }): value is Reply {
+  return "status" in value;
+}
+
+function roomFinder(peer: ResidentServer): (roomId: string | undefined) => PeerRoom | Reply {
+  return (roomId) => peer.rooms.get(roomId ?? "") ?? matrixError(404, "M_NOT_FOUND", `the peer hosts no room ${roomId}`);
+}
+
 /**
  * The server-server endpoints the peer answers as a resident server of its rooms
  * (server-server-api/#joining-rooms, #transactions, #retrieving-events), plus empty answers for
@@ -31,8 +39,7 @@ const pdus = (events: StoredEvent[]): JsonValue[] => events.map((e) => e.pdu);
 export function residentRoutes(peer: ResidentServer): Route[] {
   const routes: Route[] = [];
   const route = (method: string, pattern: RegExp, handler: RouteHandler) => routes.push({ method, pattern, handler });
-  const roomOf = (roomId: string | undefined): PeerRoom | Reply => peer.rooms.get(roomId ?? "") ?? matrixError(404, "M_NOT_FOUND", `the peer hosts no room ${roomId}`);
-  const isReply = (value: PeerRoom | Reply | { room: PeerRoom; state: StoredEvent[] }): value is Reply => "status" in value;
+  const roomOf = roomFinder(peer);
 
   route("GET", /^\/_matrix\/federation\/v1\/make_join\/([^/]+)\/([^/]+)$/, ({ params, origin }) => {
     const [roomId = "", userId = ""] = params;
@@ -47,6 +54,15 @@ export function residentRoutes(peer: ResidentServer): Route[] {
   route("GET", /^\/_matrix\/federation\/v1\/user\/devices\/([^/]+)$/, ({ params }) => ({ status: 200, body: { user_id: params[0] ?? "", stream_id: 0, devices: [] } }));
   route("POST", /^\/_matrix\/federation\/v1\/user\/keys\/query$/, () => ({ status: 200, body: { device_keys: {} } }));
   route("GET", /^\/_matrix\/federation\/v1\/query\/profile$/, () => ({ status: 200, body: {} }));
+  routes.push(...historyRoutes(peer));
+  return routes;
+}
+
+/** Room history a server in the peer's rooms may read (server-server-api/#retrieving-events, #backfilling-and-retrieving-missing-events). */
+function historyRoutes(peer: ResidentServer): Route[] {
+  const routes: Route[] = [];
+  const route = (method: string, pattern: RegExp, handler: RouteHandler) => routes.push({ method, pattern, handler });
+  const roomOf = roomFinder(peer);
   route("GET", /^\/_matrix\/federation\/v1\/event\/([^/]+)$/, ({ params }) => {
     for (const room of peer.rooms.values()) {
       const stored = room.event(params[0] ?? "");
