@@ -1,40 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { crc32, deflateSync } from "node:zlib";
 import { endpoints } from "../../src/client/endpoints.ts";
 import type { MatrixClient } from "../../src/client/client.ts";
 import { parseMultipart, type BodyPart } from "../../src/federation/multipart.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
 import { federationEndpoints as fed } from "../../src/federation/endpoints.ts";
 import type { FederationResult } from "../../src/federation/remote-server.ts";
+import { parseMxc, png } from "../media-content.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
-
-/** A solid-colour RGB PNG, so the server has a real image to thumbnail. */
-function png(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([length, typed, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x3c)]);
-  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(pixels)), chunk("IEND", Buffer.alloc(0))]);
-}
 
 /** Uploads through the client API and returns the media ID of the `mxc://` URI. */
 async function upload(client: MatrixClient, body: Buffer, contentType: string): Promise<string> {
   const response = await client.raw(endpoints.mediaUpload, { body, contentType });
   expect(response.status).toBe(200);
-  const uri = (response.json as { content_uri: string }).content_uri;
-  const match = /^mxc:\/\/[^/]+\/([^/]+)$/.exec(uri);
-  expect(match, uri).not.toBeNull();
-  return match![1]!;
+  return parseMxc((response.json as { content_uri: string }).content_uri).mediaId;
 }
 
 /**
