@@ -133,7 +133,7 @@ describe("account data", () => {
   });
 
   test("m.fully_read cannot be set as room account data: 405 M_BAD_JSON", covers([endpoints.setRoomAccountData], "client-server-api/#put_matrixclientv3useruseridroomsroomidaccount_datatype"), async ({ alice, publicRoom }) => {
-    // "405: This type of account data is controlled by the server; it cannot be modified by clients."
+    // "405: This type of account data is controlled by the server; it cannot be modified by clients. Errcode: M_BAD_JSON."
     const res = await alice.call(endpoints.setRoomAccountData, { path: { userId: alice.userId, roomId: publicRoom, type: "m.fully_read" }, body: { event_id: "$x" } });
     expectMatrixError(res, 405, "M_BAD_JSON");
   });

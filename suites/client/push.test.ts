@@ -44,10 +44,11 @@ describe("push rules", () => {
     expectMatrixError(await alice.call(endpoints.setPushRuleActions, { path, body: { actions: [] } }), 404, "M_NOT_FOUND");
   });
 
-  test("a rule placed before an unknown rule is 404 M_NOT_FOUND", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
+  test("a rule placed before an unknown rule is 400", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
     const res = await alice.call(endpoints.setPushRule, { path: { kind: "content", ruleId: "orphan" }, query: { before: "gauntlet.missing" }, body: { pattern: "x", actions: [] } });
-    // "404: The push rule does not exist" applies to the rule named by before/after too.
-    expectMatrixError(res, 404, "M_NOT_FOUND");
+    // "404: The push rule does not exist (when updating a push rule)" is about the rule in the path; a rule
+    // placed relative to one that does not exist is "400: There was a problem configuring this push rule".
+    expectMatrixError(res, 400);
   });
 
   test("a content rule without a pattern is 400", covers([endpoints.setPushRule], "client-server-api/#put_matrixclientv3pushrulesglobalkindruleid"), async ({ alice }) => {
