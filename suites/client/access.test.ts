@@ -54,7 +54,7 @@ describe("room actions without the right", () => {
 
   test("deleting another user's profile field is 403 M_FORBIDDEN", covers([endpoints.deleteProfileField], "client-server-api/#delete_matrixclientv3profileuseridkeyname"), async ({ alice, bob }) => {
     const res = await alice.call(endpoints.deleteProfileField, { path: { userId: bob.userId, keyName: "displayname" } });
-    // "403: The user is not authorized to ... this profile" (DELETE /profile/{userId}/{keyName}).
+    // "403: The user is not authorised to delete this profile field." (DELETE /profile/{userId}/{keyName}).
     expectMatrixError(res, 403, "M_FORBIDDEN");
   });
 

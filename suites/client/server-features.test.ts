@@ -96,7 +96,8 @@ describe("discovery documents", () => {
       expect([302, 303, 307]).toContain(plain.status);
       expect(named.status).toBeGreaterThanOrEqual(400);
     } else {
-      // An endpoint the server does not offer is 404 M_UNRECOGNIZED (client-server-api/#unknown-endpoints).
+      // M_UNRECOGNIZED "is expected to be returned with a 404 HTTP status code if the endpoint is not implemented"
+      // (client-server-api/#common-error-codes).
       expectMatrixError(plain, 404, "M_UNRECOGNIZED");
       expectMatrixError(named, 404, "M_UNRECOGNIZED");
     }
@@ -168,8 +169,8 @@ describe("validation tokens without a configured delivery", () => {
     ["adding a phone number", endpoints.threepidMsisdnToken, msisdn],
   ] as const) {
     test(`a token for ${name} is refused with 400 or 403`, covers([ep], "client-server-api/#adding-account-administrative-contact-information"), async ({ alice }) => {
-      // The deployment sends no SMS: the endpoint refuses with one of its listed statuses, "400: The request was
-      // invalid" or "403: The homeserver does not allow the third-party identifier as a contact option".
+      // The deployment sends no SMS: the endpoint refuses with one of its listed statuses, "400: ... or the request
+      // was invalid" or "403: The homeserver does not allow the third-party identifier as a contact option".
       const res = await alice.call(ep, { body });
       expect([400, 403]).toContain(res.status);
       expectMatrixError(res, res.status);
