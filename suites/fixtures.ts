@@ -1,6 +1,8 @@
 import { test as base } from "vitest";
 import { ApplicationService } from "../src/appservice/server.ts";
 import type { MatrixClient } from "../src/client/client.ts";
+import type { SignedInUser } from "../src/client/registration.ts";
+import { endpointName, type Endpoint } from "../src/client/endpoint.ts";
 import { hintFor } from "../src/client/errors.ts";
 import { describeExchange, ExchangeLog } from "../src/client/exchange.ts";
 import { redactText } from "../src/client/redact.ts";
@@ -16,16 +18,12 @@ declare module "vitest" {
   }
 }
 
-/** Test options naming the spec endpoints and section a test covers; results and `gauntlet coverage` read them. */
-export function covers(endpoints: string[], specSection: string) {
-  return { meta: { endpoints, specSection } };
-}
-
-/** A fresh user on a homeserver: its client, plus the password for tests of login. */
-export interface TestUser {
-  client: MatrixClient;
-  localpart: string;
-  password: string;
+/**
+ * Test options naming the spec endpoints (entries of `endpoints` or `federationEndpoints`) and the
+ * section a test covers; results and `gauntlet coverage` read them as `METHOD /path` strings.
+ */
+export function covers(endpoints: readonly Pick<Endpoint, "method" | "template">[], specSection: string) {
+  return { meta: { endpoints: endpoints.map(endpointName), specSection } };
 }
 
 export const test = base.extend<{
@@ -51,7 +49,7 @@ export const test = base.extend<{
     bob: MatrixClient;
     charlie: MatrixClient;
     /** A user whose password the test knows, for login and logout tests. */
-    account: TestUser;
+    account: SignedInUser;
     /** A public room created by alice (preset public_chat). */
     publicRoom: string;
   };

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { Recorder } from "../recording/recorder.ts";
 import { APPSERVICE_PROTOCOL, type AppserviceRegistration } from "./registration.ts";
 
 /** A request the homeserver made to the application service, as the service saw it. */
@@ -35,11 +36,6 @@ interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
-}
-
-interface Waiter {
-  check(): void;
-  fail(error: Error): void;
 }
 
 const APP_V1 = "/_matrix/app/v1";
@@ -161,11 +157,10 @@ export class ApplicationService {
   onUserQuery: ExistenceQuery | undefined;
   /** Answers GET /rooms/{roomAlias}: true once the alias exists. Without it every alias is unknown. */
   onRoomQuery: ExistenceQuery | undefined;
-  readonly #requests: AppserviceRequest[] = [];
-  readonly #events: Record<string, unknown>[] = [];
+  readonly #requests = new Recorder<AppserviceRequest>();
+  readonly #events = new Recorder<Record<string, unknown>>();
   readonly #txnIds = new Set<string>();
   readonly #routes: Route[] = [];
-  readonly #waiters = new Set<Waiter>();
   #server: Server | undefined;
   #closed = false;
 
@@ -210,31 +205,31 @@ export class ApplicationService {
   }
 
   get requests(): readonly AppserviceRequest[] {
-    return this.#requests;
+    return this.#requests.items;
   }
 
   /** Events received through transactions, in order; a retried txnId is acknowledged but not recorded twice. */
   get events(): readonly Record<string, unknown>[] {
-    return this.#events;
+    return this.#events.items;
   }
 
   waitForEvent(predicate: (event: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-    return this.#waitFor(this.#events, predicate, timeoutMs, () => {
-      const types = this.#events.slice(-5).map((e) => String(e["type"]));
+    return this.#events.waitFor(predicate, timeoutMs, () => {
+      const types = this.#events.items.slice(-5).map((e) => String(e["type"]));
       return (
         `the application service received no matching event within ${timeoutMs} ms ` +
-        `(${this.#events.length} events so far${types.length ? `, the last: ${types.join(", ")}` : ""}; ${this.#transactionCount()} transactions). ` +
+        `(${this.#events.items.length} events so far${types.length ? `, the last: ${types.join(", ")}` : ""}; ${this.#transactionCount()} transactions). ` +
         `Check that the homeserver loaded the registration "${this.registration.id}" and that the event involves a user, alias or room in its namespaces`
       );
     });
   }
 
   waitForRequest(predicate: (request: AppserviceRequest) => boolean, timeoutMs = 20_000): Promise<AppserviceRequest> {
-    return this.#waitFor(this.#requests, predicate, timeoutMs, () => {
-      const last = this.#requests.slice(-5).map((r) => `${r.method} ${r.path} → ${r.status}`);
+    return this.#requests.waitFor(predicate, timeoutMs, () => {
+      const last = this.#requests.items.slice(-5).map((r) => `${r.method} ${r.path} → ${r.status}`);
       return (
         `the application service received no matching request within ${timeoutMs} ms ` +
-        `(${this.#requests.length} requests so far${last.length ? `, the last: ${last.join("; ")}` : ""}). ` +
+        `(${this.#requests.items.length} requests so far${last.length ? `, the last: ${last.join("; ")}` : ""}). ` +
         `Check that the homeserver loaded the registration "${this.registration.id}" with url ${this.registration.url}`
       );
     });
@@ -244,7 +239,9 @@ export class ApplicationService {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) waiter.fail(new Error(`the application service at ${this.registration.url} closed while a wait was pending`));
+    const later = `the application service at ${this.registration.url} is closed; nothing more will arrive`;
+    this.#requests.close(`the application service at ${this.registration.url} closed while a wait was pending`, later);
+    this.#events.close(`the application service at ${this.registration.url} closed while a wait was pending`, later);
     const server = this.#server;
     if (!server) return;
     await new Promise<void>((resolve) => {
@@ -255,44 +252,6 @@ export class ApplicationService {
 
   #transactionCount(): number {
     return this.#txnIds.size;
-  }
-
-  #waitFor<T>(items: readonly T[], predicate: (item: T) => boolean, timeoutMs: number, failure: () => string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.#closed) return reject(new Error(`the application service at ${this.registration.url} is closed; nothing more will arrive`));
-      let checked = 0;
-      const finish = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        check: () => {
-          try {
-            for (; checked < items.length; checked++) {
-              const item = items[checked] as T;
-              if (predicate(item)) {
-                finish();
-                return resolve(item);
-              }
-            }
-          } catch (error) {
-            finish();
-            reject(error);
-          }
-        },
-        fail: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const timer = setTimeout(() => waiter.fail(new Error(failure())), timeoutMs);
-      this.#waiters.add(waiter);
-      waiter.check();
-    });
-  }
-
-  #notify(): void {
-    for (const waiter of [...this.#waiters]) waiter.check();
   }
 
   #defaultRoutes(): void {
@@ -307,7 +266,7 @@ export class ApplicationService {
       }
       if (this.#txnIds.has(txnId)) return { status: 200, body: {} };
       this.#txnIds.add(txnId);
-      for (const event of body["events"]) if (isObject(event)) this.#events.push(event);
+      for (const event of body["events"]) if (isObject(event)) this.#events.record(event);
       return { status: 200, body: {} };
     });
     // Answers the homeserver's side of POST /_matrix/client/v1/appservice/{id}/ping (spec v1.7, "POST /ping").
@@ -368,8 +327,7 @@ export class ApplicationService {
     const record: AppserviceRequest = { method, path, query, body: undefined, authorized: false, credentials: "none", status: 0, at: Date.now() };
     const reply = ({ status, body, headers }: Reply) => {
       record.status = status;
-      this.#requests.push(record);
-      this.#notify();
+      this.#requests.record(record);
       if (res.headersSent || res.destroyed) return;
       const text = JSON.stringify(body);
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });

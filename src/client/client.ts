@@ -9,7 +9,9 @@ import { registerSecret } from "./redact.ts";
 import { checkSchema, describeProblems } from "./schema-check.ts";
 import { matrixError } from "./schemas/common.ts";
 import type { SyncResponse } from "./schemas/sync.ts";
-import { syncUntil, type SyncPredicate, type SyncUntilOptions, type SyncUntilResult } from "./sync.ts";
+import { syncUntil, type SyncParams, type SyncPredicate, type SyncUntilOptions, type SyncUntilResult } from "./sync.ts";
+
+export type { SyncParams } from "./sync.ts";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -58,14 +60,6 @@ export type CreateRoomRequest = {
   power_level_content_override?: Record<string, unknown>;
 };
 
-export interface SyncParams {
-  since?: string;
-  timeout?: number;
-  filter?: string | Record<string, unknown>;
-  full_state?: boolean;
-}
-
-export type Direction = "b" | "f";
 
 export interface RawCallOptions {
   path?: Record<string, string>;
@@ -279,142 +273,48 @@ export class MatrixClient {
     return response.body;
   }
 
-  // Discovery: client-server-api/#server-discovery, #api-versions, #capabilities-negotiation
-  versions() {
-    return this.call(endpoints.versions, { auth: false });
-  }
-  wellKnown() {
-    return this.call(endpoints.wellKnownClient, { auth: false });
-  }
-  capabilities() {
-    return this.call(endpoints.capabilities);
-  }
+  // Helpers for what tests do on the way to what they check: each must succeed and returns what the
+  // test needs next. Requests a test checks go through `call(endpoints.x, ...)`.
 
-  // Accounts and sessions: client-server-api/#account-registration-and-management, #login
-  register(body: Record<string, unknown>, kind?: "user" | "guest") {
-    return this.call(endpoints.register, { body, auth: false, query: { kind } });
-  }
-  registerAvailable(username: string) {
-    return this.call(endpoints.registerAvailable, { query: { username }, auth: false });
-  }
-  loginFlows() {
-    return this.call(endpoints.loginFlows, { auth: false });
-  }
-  login(body: Record<string, unknown>) {
-    return this.call(endpoints.login, { body, auth: false });
-  }
+  /** Logs in with the password stage (client-server-api/#password-based); the password is masked in reports. */
   loginWithPassword(user: string, password: string, extra: Record<string, unknown> = {}) {
     registerSecret(password);
-    return this.login({ type: "m.login.password", identifier: { type: "m.id.user", user }, password, ...extra });
-  }
-  logout() {
-    return this.call(endpoints.logout, { body: {} });
-  }
-  logoutAll() {
-    return this.call(endpoints.logoutAll, { body: {} });
-  }
-  whoami() {
-    return this.call(endpoints.whoami);
-  }
-
-  // Rooms: client-server-api/#rooms
-  createRoom(body: CreateRoomRequest | Record<string, unknown> = {}) {
-    return this.call(endpoints.createRoom, { body });
+    return this.call(endpoints.login, { body: { type: "m.login.password", identifier: { type: "m.id.user", user }, password, ...extra }, auth: false });
   }
   async mustCreateRoom(body: CreateRoomRequest = {}): Promise<string> {
-    return this.must(await this.createRoom(body)).room_id;
-  }
-  resolveAlias(alias: string) {
-    return this.call(endpoints.resolveAlias, { path: { roomAlias: alias } });
-  }
-  joinedRooms() {
-    return this.call(endpoints.joinedRooms);
-  }
-  join(roomIdOrAlias: string, body: Record<string, unknown> = {}) {
-    return this.call(endpoints.join, { path: { roomIdOrAlias }, body });
-  }
-  joinById(roomId: string) {
-    return this.call(endpoints.joinById, { path: { roomId }, body: {} });
+    return this.must(await this.call(endpoints.createRoom, { body })).room_id;
   }
   async mustJoinRoom(roomIdOrAlias: string): Promise<string> {
-    return this.must(await this.join(roomIdOrAlias)).room_id;
+    return this.must(await this.call(endpoints.join, { path: { roomIdOrAlias }, body: {} })).room_id;
   }
-  leave(roomId: string, reason?: string) {
-    return this.call(endpoints.leave, { path: { roomId }, body: reason ? { reason } : {} });
+  /** Joins through a resident server the user's homeserver asks (`via`, client-server-api/#post_matrixclientv3joinroomidoralias). */
+  async mustJoinVia(roomIdOrAlias: string, server: string): Promise<string> {
+    return this.must(await this.call(endpoints.join, { path: { roomIdOrAlias }, query: { via: server }, body: {} })).room_id;
   }
   async mustLeaveRoom(roomId: string): Promise<void> {
-    this.must(await this.leave(roomId));
-  }
-  invite(roomId: string, userId: string) {
-    return this.call(endpoints.invite, { path: { roomId }, body: { user_id: userId } });
+    this.must(await this.call(endpoints.leave, { path: { roomId }, body: {} }));
   }
   async mustInvite(roomId: string, userId: string): Promise<void> {
-    this.must(await this.invite(roomId, userId));
+    this.must(await this.call(endpoints.invite, { path: { roomId }, body: { user_id: userId } }));
   }
-  kick(roomId: string, userId: string, reason?: string) {
-    return this.call(endpoints.kick, { path: { roomId }, body: { user_id: userId, ...(reason ? { reason } : {}) } });
-  }
-  ban(roomId: string, userId: string, reason?: string) {
-    return this.call(endpoints.ban, { path: { roomId }, body: { user_id: userId, ...(reason ? { reason } : {}) } });
-  }
-  unban(roomId: string, userId: string) {
-    return this.call(endpoints.unban, { path: { roomId }, body: { user_id: userId } });
-  }
-  forget(roomId: string) {
-    return this.call(endpoints.forget, { path: { roomId }, body: {} });
-  }
-
-  // Events: client-server-api/#sending-events-to-a-room, #getting-events-for-a-room, #redactions
-  sendEvent(roomId: string, eventType: string, content: Record<string, unknown>, txnId = newTxnId()) {
-    return this.call(endpoints.sendEvent, { path: { roomId, eventType, txnId }, body: content });
-  }
-  async mustSendMessage(roomId: string, body: string, txnId?: string): Promise<string> {
-    return this.must(await this.sendEvent(roomId, "m.room.message", { msgtype: "m.text", body }, txnId)).event_id;
-  }
-  sendState(roomId: string, eventType: string, stateKey: string, content: Record<string, unknown>) {
-    return this.call(endpoints.sendState, { path: { roomId, eventType, stateKey }, body: content });
+  async mustSendMessage(roomId: string, body: string, txnId = newTxnId()): Promise<string> {
+    return this.must(await this.call(endpoints.sendEvent, { path: { roomId, eventType: "m.room.message", txnId }, body: { msgtype: "m.text", body } })).event_id;
   }
   async mustSendState(roomId: string, eventType: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
-    return this.must(await this.sendState(roomId, eventType, stateKey, content)).event_id;
-  }
-  getStateEvent(roomId: string, eventType: string, stateKey = "") {
-    return this.call(endpoints.getStateEvent, { path: { roomId, eventType, stateKey } });
-  }
-  getState(roomId: string) {
-    return this.call(endpoints.getState, { path: { roomId } });
-  }
-  getEvent(roomId: string, eventId: string) {
-    return this.call(endpoints.getEvent, { path: { roomId, eventId } });
-  }
-  messages(roomId: string, params: { dir: Direction; from?: string; to?: string; limit?: number; filter?: Record<string, unknown> }) {
-    return this.call(endpoints.messages, {
-      path: { roomId },
-      query: { dir: params.dir, from: params.from, to: params.to, limit: params.limit, filter: params.filter ? JSON.stringify(params.filter) : undefined },
-    });
-  }
-  context(roomId: string, eventId: string, limit?: number) {
-    return this.call(endpoints.context, { path: { roomId, eventId }, query: { limit } });
-  }
-  redact(roomId: string, eventId: string, reason?: string, txnId = newTxnId()) {
-    return this.call(endpoints.redact, { path: { roomId, eventId, txnId }, body: reason ? { reason } : {} });
+    return this.must(await this.call(endpoints.sendState, { path: { roomId, eventType, stateKey }, body: content })).event_id;
   }
 
   // Sync: client-server-api/#syncing, #filtering
-  sync(params: SyncParams = {}) {
+  async mustSync(params: SyncParams = {}): Promise<SyncResponse> {
     const filter = typeof params.filter === "object" ? JSON.stringify(params.filter) : params.filter;
-    return this.call(endpoints.sync, {
+    const response = await this.call(endpoints.sync, {
       query: { since: params.since, timeout: params.timeout, filter, full_state: params.full_state },
       timeoutMs: this.timeoutMs + (params.timeout ?? 0),
     });
-  }
-  async mustSync(params: SyncParams = {}): Promise<SyncResponse> {
-    return this.must(await this.sync(params));
+    return this.must(response);
   }
   /** Long-polls /sync until `predicate` holds; see `syncUntil`. */
   syncUntil(predicate: SyncPredicate, options: SyncUntilOptions = {}): Promise<SyncUntilResult> {
     return syncUntil(this, predicate, options);
-  }
-  createFilter(filter: Record<string, unknown>) {
-    return this.call(endpoints.createFilter, { path: { userId: this.userId }, body: filter });
   }
 }

@@ -1,11 +1,20 @@
 import { MatrixClient } from "./client.ts";
+import { endpoints } from "./endpoints.ts";
 import { MatrixClientError } from "./errors.ts";
 import { registerSecret } from "./redact.ts";
 
+/** A user's credentials on a homeserver: the one user type, whichever way the user was registered. */
 export interface RegisteredAccount {
   userId: string;
   accessToken: string;
   deviceId: string;
+  localpart: string;
+  password: string;
+}
+
+/** A registered user with a client signed in as them, and the password for tests of login. */
+export interface SignedInUser {
+  client: MatrixClient;
   localpart: string;
   password: string;
 }
@@ -17,7 +26,7 @@ export interface RegisteredAccount {
 export async function registerWithDummyAuth(baseUrl: string, localpart: string, password: string, timeoutMs?: number): Promise<RegisteredAccount> {
   registerSecret(password);
   const client = new MatrixClient({ baseUrl, ...(timeoutMs ? { timeoutMs } : {}) });
-  const first = await client.register({ username: localpart, password });
+  const first = await client.call(endpoints.register, { body: { username: localpart, password }, auth: false });
   let response = first;
   if (first.status === 401) {
     const session = (first.body as { session?: string }).session;
@@ -28,7 +37,7 @@ export async function registerWithDummyAuth(baseUrl: string, localpart: string, 
         first.exchange,
       );
     }
-    response = await client.register({ username: localpart, password, auth: { type: "m.login.dummy", ...(session ? { session } : {}) } });
+    response = await client.call(endpoints.register, { body: { username: localpart, password, auth: { type: "m.login.dummy", ...(session ? { session } : {}) } }, auth: false });
   }
   const body = client.must(response);
   if (!body.access_token || !body.device_id) throw new MatrixClientError("POST /register returned no access token or device", response.exchange);

@@ -1,6 +1,20 @@
-import type { MatrixClient, SyncParams } from "./client.ts";
 import { SyncTimeoutError } from "./errors.ts";
+import type { ExchangeLog } from "./exchange.ts";
 import type { SyncEvent, SyncResponse } from "./schemas/sync.ts";
+
+export interface SyncParams {
+  since?: string;
+  timeout?: number;
+  filter?: string | Record<string, unknown>;
+  full_state?: boolean;
+}
+
+/** What waiting on /sync needs of a client: who it is, its request log, and one sync that must succeed. */
+export interface SyncSource {
+  readonly userId: string;
+  readonly log: ExchangeLog;
+  mustSync(params: SyncParams): Promise<SyncResponse>;
+}
 
 /** A condition on one /sync response (an initial sync or one incremental delta). */
 export interface SyncPredicate {
@@ -49,7 +63,7 @@ function summarise(response: SyncResponse | undefined): string {
  * Long-polls /sync until `predicate` holds in a response or the deadline passes: the way to
  * wait for something to happen, never a sleep (client-server-api/#syncing).
  */
-export async function syncUntil(client: MatrixClient, predicate: SyncPredicate, options: SyncUntilOptions = {}): Promise<SyncUntilResult> {
+export async function syncUntil(client: SyncSource, predicate: SyncPredicate, options: SyncUntilOptions = {}): Promise<SyncUntilResult> {
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_DEADLINE_MS);
   let since = options.since;
   let last: SyncResponse | undefined;
@@ -75,7 +89,7 @@ export async function syncUntil(client: MatrixClient, predicate: SyncPredicate, 
  * paging or reading relations: a server may answer a send before the event is in the stream its
  * read endpoints start from.
  */
-export async function untilInTimeline(client: MatrixClient, roomId: string, eventId: string): Promise<void> {
+export async function untilInTimeline(client: SyncSource, roomId: string, eventId: string): Promise<void> {
   await syncUntil(client, timelineHas(roomId, eventWithId(eventId)));
 }
 

@@ -3,7 +3,7 @@ import type { AppserviceRegistration } from "../appservice/registration.ts";
 import { MatrixClient } from "../client/client.ts";
 import { ExchangeLog, recordTiming } from "../client/exchange.ts";
 import { registerSecret } from "../client/redact.ts";
-import { registerWithDummyAuth } from "../client/registration.ts";
+import { registerWithDummyAuth, type SignedInUser } from "../client/registration.ts";
 import { getProfile } from "../env/profiles/index.ts";
 import type { MailService } from "../env/profiles/types.ts";
 import type { CertificatePair } from "../env/tls.ts";
@@ -46,7 +46,7 @@ export class DeploymentHomeserver {
   }
 
   /** Registers a fresh user (localpart `<prefix>-<random>`) and returns a client logged in as them. */
-  async newUser(prefix: string, options: { log?: ExchangeLog; displayName?: string } = {}): Promise<{ client: MatrixClient; localpart: string; password: string }> {
+  async newUser(prefix: string, options: { log?: ExchangeLog; displayName?: string } = {}): Promise<SignedInUser> {
     const localpart = `${prefix}-${randomBytes(5).toString("hex")}`;
     const password = `pw-${randomBytes(12).toString("base64url")}`;
     registerSecret(password);

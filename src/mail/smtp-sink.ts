@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { isLoopbackAddress } from "../net/loopback.ts";
+import { Recorder } from "../recording/recorder.ts";
 import { parseMail } from "./mime.ts";
 
 export interface ReceivedMail {
@@ -46,12 +47,6 @@ const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 const MAX_RECIPIENTS = 100;
 const BUSY_RETRY_MS = 200;
 
-interface Waiter {
-  matches: (mail: ReceivedMail) => boolean;
-  resolve: (mail: ReceivedMail) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * An SMTP server (RFC 5321 subset: no TLS, no AUTH) on loopback that keeps every message it is sent,
  * so tests can read the emails a homeserver delivers and follow their links.
@@ -60,8 +55,7 @@ export class SmtpSink {
   readonly port: number;
   readonly host: string;
   readonly #server: Server;
-  readonly #messages: ReceivedMail[] = [];
-  readonly #waiters = new Set<Waiter>();
+  readonly #messages = new Recorder<ReceivedMail>();
   readonly #sockets = new Set<Socket>();
   #sessions = 0;
   #closed = false;
@@ -73,7 +67,7 @@ export class SmtpSink {
   }
 
   get messages(): readonly ReceivedMail[] {
-    return this.#messages;
+    return this.#messages.items;
   }
 
   /** Binds the sink; while the port is in use it retries every 200 ms for up to busyWaitMs. */
@@ -119,65 +113,35 @@ export class SmtpSink {
     const timeoutMs = options.timeoutMs ?? 20_000;
     const wanted = address.toLowerCase();
     const matches = (mail: ReceivedMail) => mail.to.some((to) => to.toLowerCase() === wanted) && (options.filter?.(mail) ?? true);
-    return new Promise<ReceivedMail>((resolve, reject) => {
-      try {
-        const already = this.#messages.find(matches);
-        if (already) return resolve(already);
-      } catch (error) {
-        return reject(error as Error);
-      }
-      if (this.#closed) return reject(new Error(`SMTP sink on ${this.host}:${this.port} is closed; no mail to ${address} arrived before it closed`));
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`no mail to ${address}${options.filter ? " matching the filter" : ""} reached the SMTP sink on ${this.host}:${this.port} within ${timeoutMs} ms; ${this.#describeArrivals()}. Check the homeserver's email settings (smtp_host/smtp_port) point at this sink and its log for send errors`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        matches,
-        resolve: (mail) => {
-          clearTimeout(timer);
-          resolve(mail);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.#waiters.add(waiter);
-    });
+    return this.#messages.waitFor(
+      matches,
+      timeoutMs,
+      () =>
+        `no mail to ${address}${options.filter ? " matching the filter" : ""} reached the SMTP sink on ${this.host}:${this.port} within ${timeoutMs} ms; ${this.#describeArrivals()}. Check the homeserver's email settings (smtp_host/smtp_port) point at this sink and its log for send errors`,
+    );
   }
 
   /** Stops listening, drops open connections and rejects pending waitFor calls. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const waiter of this.#waiters) waiter.reject(new Error(`SMTP sink on ${this.host}:${this.port} was closed while waiting for mail; ${this.#describeArrivals()}`));
-    this.#waiters.clear();
+    this.#messages.close(
+      `SMTP sink on ${this.host}:${this.port} was closed while waiting for mail; ${this.#describeArrivals()}`,
+      `SMTP sink on ${this.host}:${this.port} is closed; the mail awaited did not arrive before it closed`,
+    );
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 
   #describeArrivals(): string {
-    if (this.#messages.length === 0) return "no mail arrived at all";
-    const list = this.#messages.map((mail) => `to ${mail.to.join(", ")}: "${mail.subject}"`);
-    return `${this.#messages.length} arrived: ${list.join("; ")}`;
+    if (this.#messages.items.length === 0) return "no mail arrived at all";
+    const list = this.#messages.items.map((mail) => `to ${mail.to.join(", ")}: "${mail.subject}"`);
+    return `${this.#messages.items.length} arrived: ${list.join("; ")}`;
   }
 
   #deliver(mail: ReceivedMail): void {
-    this.#messages.push(mail);
-    for (const waiter of [...this.#waiters]) {
-      let matched: boolean;
-      try {
-        matched = waiter.matches(mail);
-      } catch (error) {
-        this.#waiters.delete(waiter);
-        waiter.reject(error as Error);
-        continue;
-      }
-      if (!matched) continue;
-      this.#waiters.delete(waiter);
-      waiter.resolve(mail);
-    }
+    this.#messages.record(mail);
   }
 
   #accept(socket: Socket, options: SmtpSinkOptions): void {

@@ -1,7 +1,9 @@
 import { MatrixEvent, MatrixEventEvent, Method, MsgType, Preset, RoomMemberEvent, type AuthDict, type MatrixClient as SdkClient, type RoomMember } from "matrix-js-sdk";
 import { CryptoEvent, DecryptionFailureCode, VerificationPhase, VerifierEvent, type VerificationRequest } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { expect } from "vitest";
+import { endpoints } from "../../src/client/endpoints.ts";
 import { readUntil } from "../../src/client/poll.ts";
+import { federationEndpoints } from "../../src/federation/endpoints.ts";
 import { decodeBase64 } from "../../src/protocol/base64.ts";
 import type { JsonObject } from "../../src/protocol/json.ts";
 import { verifyJson } from "../../src/protocol/signing.ts";
@@ -16,14 +18,7 @@ import { loggedInSdkClient, waitFor } from "./sdk-client.ts";
 const E2EE_WAIT_MS = 30_000;
 const MEGOLM = "m.megolm.v1.aes-sha2";
 
-const KEYS_AND_TO_DEVICE = [
-  "POST /_matrix/client/v3/keys/upload",
-  "POST /_matrix/client/v3/keys/query",
-  "POST /_matrix/client/v3/keys/claim",
-  "PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}",
-  "GET /_matrix/client/v3/sync",
-  "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}",
-];
+const KEYS_AND_TO_DEVICE = [endpoints.keysUpload, endpoints.keysQuery, endpoints.keysClaim, endpoints.sendToDevice, endpoints.sync, endpoints.sendEvent];
 
 interface CryptoUser {
   readonly client: SdkClient;
@@ -123,7 +118,7 @@ describe("end-to-end encryption with matrix-js-sdk's Rust crypto", { timeout: 18
 
   e2eeTest(
     "users on two homeservers each decrypt the other's messages",
-    covers([...KEYS_AND_TO_DEVICE, "PUT /_matrix/federation/v1/send/{txnId}", "POST /_matrix/federation/v1/user/keys/query", "POST /_matrix/federation/v1/user/keys/claim"], "client-server-api/#end-to-end-encryption"),
+    covers([...KEYS_AND_TO_DEVICE, federationEndpoints.sendTransaction, federationEndpoints.keysQuery, federationEndpoints.keysClaim], "client-server-api/#end-to-end-encryption"),
     async ({ hs, hs2, stop }) => {
       const alice = await cryptoUser(hs, "e2ee-alice");
       const bob = await cryptoUser(hs2, "e2ee-bob");
@@ -136,7 +131,7 @@ describe("end-to-end encryption with matrix-js-sdk's Rust crypto", { timeout: 18
 
   e2eeTest(
     "a second device restores the room keys from key backup and decrypts history",
-    covers(["POST /_matrix/client/v3/room_keys/version", "GET /_matrix/client/v3/room_keys/version", "PUT /_matrix/client/v3/room_keys/keys", "GET /_matrix/client/v3/room_keys/keys", ...KEYS_AND_TO_DEVICE], "client-server-api/#server-side-key-backups"),
+    covers([endpoints.createBackupVersion, endpoints.latestBackupVersion, endpoints.putAllKeys, endpoints.getAllKeys, ...KEYS_AND_TO_DEVICE], "client-server-api/#server-side-key-backups"),
     async ({ hs, stop }) => {
       const alice = await cryptoUser(hs, "e2ee-alice");
       const bob = await cryptoUser(hs, "e2ee-bob");
@@ -167,7 +162,7 @@ describe("end-to-end encryption with matrix-js-sdk's Rust crypto", { timeout: 18
 
   e2eeTest(
     "cross-signing: after a verification, the signature alice's user-signing key made on bob's master key verifies",
-    covers(["POST /_matrix/client/v3/keys/device_signing/upload", "POST /_matrix/client/v3/keys/signatures/upload", "POST /_matrix/client/v3/keys/query", "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}"], "client-server-api/#cross-signing"),
+    covers([endpoints.deviceSigningUpload, endpoints.signaturesUpload, endpoints.keysQuery, endpoints.sendEvent], "client-server-api/#cross-signing"),
     async ({ hs, stop }) => {
       const alice = await cryptoUser(hs, "e2ee-alice");
       const bob = await cryptoUser(hs, "e2ee-bob");

@@ -1,3 +1,4 @@
+import { endpoints } from "../../src/client/endpoints.ts";
 import { EventType, MsgType, ReceiptType, RoomEvent, RoomMemberEvent, type MatrixClient as SdkClient, type MatrixEvent } from "matrix-js-sdk";
 import { expect } from "vitest";
 import { covers, describe, test } from "../fixtures.ts";
@@ -45,7 +46,7 @@ function timelineMessage(client: SdkClient, roomId: string, body: string): Promi
 describe("matrix-js-sdk interop", () => {
   sdkTest(
     "two SDK clients exchange messages through their sync loops",
-    covers(["POST /_matrix/client/v3/login", "GET /_matrix/client/v3/sync", "POST /_matrix/client/v3/createRoom", "POST /_matrix/client/v3/join/{roomIdOrAlias}", "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}"], "client-server-api/#syncing"),
+    covers([endpoints.login, endpoints.sync, endpoints.createRoom, endpoints.join, endpoints.sendEvent], "client-server-api/#syncing"),
     async ({ pair: { a, b, roomId } }) => {
       const atB = timelineMessage(b, roomId, "hello from a");
       await a.sendMessage(roomId, { msgtype: MsgType.Text, body: "hello from a" });
@@ -58,7 +59,7 @@ describe("matrix-js-sdk interop", () => {
 
   sdkTest(
     "each SDK client sees the other's typing notification start and stop",
-    covers(["PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}", "GET /_matrix/client/v3/sync"], "client-server-api/#typing-notifications"),
+    covers([endpoints.typing, endpoints.sync], "client-server-api/#typing-notifications"),
     async ({ pair: { a, b, roomId } }) => {
       const typingAt = (client: SdkClient, who: string, typing: boolean) =>
         waitFor<void>(`${client.getUserId()} to see ${who} ${typing ? "start" : "stop"} typing`, (done) => {
@@ -82,7 +83,7 @@ describe("matrix-js-sdk interop", () => {
 
   sdkTest(
     "each SDK client sees the other's read receipt",
-    covers(["POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}", "GET /_matrix/client/v3/sync"], "client-server-api/#receipts"),
+    covers([endpoints.receipt, endpoints.sync], "client-server-api/#receipts"),
     async ({ pair: { a, b, roomId } }) => {
       // The receipt as the server delivered it (ignoreSynthesized): not inferred from the timeline, which
       // may not hold the event yet when the receipt arrives in the same sync.

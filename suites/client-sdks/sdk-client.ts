@@ -5,8 +5,9 @@ import { logger } from "matrix-js-sdk/lib/logger.js";
 
 export const SDK_WAIT_MS = 15_000;
 
-// The SDK logs every sync (and its Rust crypto every key operation); failures are reported through the assertions instead.
-(logger as unknown as { setLevel?: (level: string) => void }).setLevel?.("silent");
+// The SDK logs every sync; failures are reported through the assertions instead.
+// Its logger is a loglevel logger at run time, though its declared type leaves setLevel out.
+if ("setLevel" in logger && typeof logger.setLevel === "function") logger.setLevel("silent");
 
 /** Resolves when `register` calls its callback with a value, or rejects after `ms` naming `what`. */
 export function waitFor<T>(what: string, register: (done: (value: T) => void) => () => void, ms = SDK_WAIT_MS): Promise<T> {

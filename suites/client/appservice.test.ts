@@ -10,13 +10,6 @@ import { timelineHas } from "../../src/client/sync.ts";
 import type { DeploymentHomeserver } from "../../src/deployment/deployment.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const PING = "POST /_matrix/client/v1/appservice/{appserviceId}/ping";
-const LIST_APPSERVICE = "PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}";
-const PROTOCOL = "GET /_matrix/client/v3/thirdparty/protocol/{protocol}";
-const PROTOCOLS = "GET /_matrix/client/v3/thirdparty/protocols";
-const PUBLIC_ROOMS = "POST /_matrix/client/v3/publicRooms";
-const REGISTER = "POST /_matrix/client/v3/register";
-
 /** A client acting as the application service: its as_token, as its sender user (application-service-api/#identity-assertion). */
 function asClient(anonymous: MatrixClient, hs: DeploymentHomeserver, appservice: ApplicationService): MatrixClient {
   const { as_token, sender_localpart } = appservice.registration;
@@ -32,7 +25,7 @@ async function protocolInstance(client: MatrixClient): Promise<{ instance_id: st
 }
 
 describe("pinging an application service", () => {
-  test("the homeserver pings the application service with its hs_token and reports the round trip", covers([PING], "application-service-api/#post_matrixclientv1appserviceappserviceidping"), async ({ anonymous, hs, appservice }) => {
+  test("the homeserver pings the application service with its hs_token and reports the round trip", covers([endpoints.appservicePing], "application-service-api/#post_matrixclientv1appserviceappserviceidping"), async ({ anonymous, hs, appservice }) => {
     const client = asClient(anonymous, hs, appservice);
     const transactionId = `gauntlet-ping-${randomBytes(4).toString("hex")}`;
     const { duration_ms } = client.must(await client.call(endpoints.appservicePing, { path: { appserviceId: appservice.registration.id }, body: { transaction_id: transactionId } }));
@@ -44,7 +37,7 @@ describe("pinging an application service", () => {
     expect(ping.credentials).toBe("header");
   });
 
-  test("pinging another application service's ID is 403 M_FORBIDDEN", covers([PING], "application-service-api/#post_matrixclientv1appserviceappserviceidping"), async ({ anonymous, hs, appservice }) => {
+  test("pinging another application service's ID is 403 M_FORBIDDEN", covers([endpoints.appservicePing], "application-service-api/#post_matrixclientv1appserviceappserviceidping"), async ({ anonymous, hs, appservice }) => {
     const client = asClient(anonymous, hs, appservice);
     expectMatrixError(await client.call(endpoints.appservicePing, { path: { appserviceId: "gauntlet-someone-else" }, body: {} }), 403, "M_FORBIDDEN");
   });
@@ -55,7 +48,7 @@ describe("pinging an application service", () => {
 // One at a time: tests set what the shared service answers.
 describe("third-party networks", { concurrent: false }, () => {
   test("protocols are listed and lookups for a protocol nobody bridges are empty", covers(
-    [PROTOCOLS, "GET /_matrix/client/v3/thirdparty/location/{protocol}", "GET /_matrix/client/v3/thirdparty/user/{protocol}", "GET /_matrix/client/v3/thirdparty/location", "GET /_matrix/client/v3/thirdparty/user"],
+    [endpoints.thirdPartyProtocols, endpoints.thirdPartyLocation, endpoints.thirdPartyUser, endpoints.thirdPartyLocationByAlias, endpoints.thirdPartyUserById],
     "client-server-api/#third-party-networks",
   ), async ({ alice, applicationService }) => {
     const protocols = alice.must(await alice.call(endpoints.thirdPartyProtocols));
@@ -70,13 +63,13 @@ describe("third-party networks", { concurrent: false }, () => {
     else expect(res.status).toBe(404);
   });
 
-  test("an unknown protocol is 404 M_NOT_FOUND", covers([PROTOCOL], "client-server-api/#get_matrixclientv3thirdpartyprotocolprotocol"), async ({ alice, applicationService }) => {
+  test("an unknown protocol is 404 M_NOT_FOUND", covers([endpoints.thirdPartyProtocol], "client-server-api/#get_matrixclientv3thirdpartyprotocolprotocol"), async ({ alice, applicationService }) => {
     // The harness's application service, when there is one, listens: the homeserver may ask it first.
     void applicationService;
     expectMatrixError(await alice.call(endpoints.thirdPartyProtocol, { path: { protocol: "org.gauntlet.none" } }), 404, "M_NOT_FOUND");
   });
 
-  test("the protocol the application service registered is listed and described as it answers", covers([PROTOCOL, PROTOCOLS], "client-server-api/#get_matrixclientv3thirdpartyprotocolprotocol"), async ({ alice, appservice }) => {
+  test("the protocol the application service registered is listed and described as it answers", covers([endpoints.thirdPartyProtocol, endpoints.thirdPartyProtocols], "client-server-api/#get_matrixclientv3thirdpartyprotocolprotocol"), async ({ alice, appservice }) => {
     const protocol = alice.must(await alice.call(endpoints.thirdPartyProtocol, { path: { protocol: APPSERVICE_PROTOCOL } })) as Record<string, unknown>;
     // The homeserver passes the application service's answer on, adding an instance_id to each instance.
     const expected = appservice.protocol as { user_fields: unknown; location_fields: unknown; field_types: unknown; instances: { network_id: string; desc: string }[] };
@@ -87,7 +80,7 @@ describe("third-party networks", { concurrent: false }, () => {
     expect(alice.must(await alice.call(endpoints.thirdPartyProtocols))[APPSERVICE_PROTOCOL]).toMatchObject({ user_fields: expected.user_fields });
   });
 
-  test("location and user lookups of a protocol are answered by its application service", covers(["GET /_matrix/client/v3/thirdparty/location/{protocol}", "GET /_matrix/client/v3/thirdparty/user/{protocol}"], "client-server-api/#get_matrixclientv3thirdpartylocationprotocol"), async ({ alice, hs, appservice }) => {
+  test("location and user lookups of a protocol are answered by its application service", covers([endpoints.thirdPartyLocation, endpoints.thirdPartyUser], "client-server-api/#get_matrixclientv3thirdpartylocationprotocol"), async ({ alice, hs, appservice }) => {
     const alias = `#gauntlet-as-lobby:${hs.serverName}`;
     const bridged = `@gauntlet-as-ann:${hs.serverName}`;
     appservice.locations = [{ alias, protocol: APPSERVICE_PROTOCOL, fields: { channel: "lobby" } }];
@@ -101,7 +94,7 @@ describe("third-party networks", { concurrent: false }, () => {
     expect(asked.query.channel).toBe("lobby");
   });
 
-  test("reverse lookups by alias and by user ID are answered by the application services", covers(["GET /_matrix/client/v3/thirdparty/location", "GET /_matrix/client/v3/thirdparty/user"], "client-server-api/#get_matrixclientv3thirdpartylocation"), async ({ alice, hs, appservice }) => {
+  test("reverse lookups by alias and by user ID are answered by the application services", covers([endpoints.thirdPartyLocationByAlias, endpoints.thirdPartyUserById], "client-server-api/#get_matrixclientv3thirdpartylocation"), async ({ alice, hs, appservice }) => {
     const alias = `#gauntlet-as-hall:${hs.serverName}`;
     const bridged = `@gauntlet-as-bea:${hs.serverName}`;
     appservice.locations = [{ alias, protocol: APPSERVICE_PROTOCOL, fields: { channel: "hall" } }];
@@ -113,7 +106,7 @@ describe("third-party networks", { concurrent: false }, () => {
 });
 
 describe("room lists of an application service's networks", () => {
-  test("an application service publishes a room to its network's room list", covers([LIST_APPSERVICE, PUBLIC_ROOMS, PROTOCOL], "application-service-api/#put_matrixclientv3directorylistappservicenetworkidroomid"), async ({ anonymous, hs, appservice }) => {
+  test("an application service publishes a room to its network's room list", covers([endpoints.setAppserviceVisibility, endpoints.searchPublicRooms, endpoints.thirdPartyProtocol], "application-service-api/#put_matrixclientv3directorylistappservicenetworkidroomid"), async ({ anonymous, hs, appservice }) => {
     const client = asClient(anonymous, hs, appservice);
     const { instance_id, network_id } = await protocolInstance(client);
     const roomId = await client.mustCreateRoom({ preset: "public_chat", name: `gauntlet bridged ${randomBytes(3).toString("hex")}` });
@@ -128,7 +121,7 @@ describe("room lists of an application service's networks", () => {
 });
 
 describe("users and events of an application service", () => {
-  test("a user in the application service's namespace gets its membership events in a transaction and can speak through identity assertion", covers([REGISTER, "POST /_matrix/client/v3/rooms/{roomId}/invite", "POST /_matrix/client/v3/join/{roomIdOrAlias}", "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}"], "application-service-api/#pushing-events"), async ({ alice, anonymous, hs, appservice }) => {
+  test("a user in the application service's namespace gets its membership events in a transaction and can speak through identity assertion", covers([endpoints.register, endpoints.invite, endpoints.join, endpoints.sendEvent], "application-service-api/#pushing-events"), async ({ alice, anonymous, hs, appservice }) => {
     const client = asClient(anonymous, hs, appservice);
     const localpart = `gauntlet-as-${randomBytes(4).toString("hex")}`;
     // Application services register their users with m.login.application_service (application-service-api/#server-admin-style-permissions).
@@ -144,21 +137,21 @@ describe("users and events of an application service", () => {
     await alice.syncUntil(timelineHas(roomId, { description: `${sent.event_id} sent by ${bridged}`, matches: (e) => e.event_id === sent.event_id && e.sender === bridged }));
   });
 
-  test("registering a user outside the application service's namespace is 400 M_EXCLUSIVE", covers([REGISTER], "application-service-api/#server-admin-style-permissions"), async ({ anonymous, hs, appservice }) => {
+  test("registering a user outside the application service's namespace is 400 M_EXCLUSIVE", covers([endpoints.register], "application-service-api/#server-admin-style-permissions"), async ({ anonymous, hs, appservice }) => {
     const client = asClient(anonymous, hs, appservice);
     const res = await client.call(endpoints.register, { body: { type: "m.login.application_service", username: `outside-${randomBytes(4).toString("hex")}`, inhibit_login: true } });
     expectMatrixError(res, 400, "M_EXCLUSIVE");
   });
 
-  test("ordinary registration in an exclusive namespace is 400 M_EXCLUSIVE", covers([REGISTER], "client-server-api/#post_matrixclientv3register"), async ({ anonymous, appservice }) => {
-    const res = await anonymous.register({ username: `${appservice.registration.sender_localpart}-${randomBytes(4).toString("hex")}`, password: "gauntlet-password-1", auth: { type: "m.login.dummy" } });
+  test("ordinary registration in an exclusive namespace is 400 M_EXCLUSIVE", covers([endpoints.register], "client-server-api/#post_matrixclientv3register"), async ({ anonymous, appservice }) => {
+    const res = await anonymous.call(endpoints.register, { body: { username: `${appservice.registration.sender_localpart}-${randomBytes(4).toString("hex")}`, password: "gauntlet-password-1", auth: { type: "m.login.dummy" } }, auth: false });
     expectMatrixError(res, 400, "M_EXCLUSIVE");
   });
 
-  test("resolving an alias in the application service's namespace asks the application service", covers(["GET /_matrix/client/v3/directory/room/{roomAlias}"], "application-service-api/#get_matrixappv1roomsroomalias"), async ({ alice, hs, appservice }) => {
+  test("resolving an alias in the application service's namespace asks the application service", covers([endpoints.resolveAlias], "application-service-api/#get_matrixappv1roomsroomalias"), async ({ alice, hs, appservice }) => {
     const alias = `#gauntlet-as-${randomBytes(4).toString("hex")}:${hs.serverName}`;
     // The application service knows no such room: the homeserver answers 404 M_NOT_FOUND after asking it.
-    expectMatrixError(await alice.resolveAlias(alias), 404, "M_NOT_FOUND");
+    expectMatrixError(await alice.call(endpoints.resolveAlias, { path: { roomAlias: alias } }), 404, "M_NOT_FOUND");
     const query = await appservice.waitForRequest((r) => r.path === `/_matrix/app/v1/rooms/${encodeURIComponent(alias)}` || decodeURIComponent(r.path) === `/_matrix/app/v1/rooms/${alias}`);
     expect(query.authorized).toBe(true);
   });

@@ -9,12 +9,6 @@ import type { SmtpSink } from "../../src/mail/smtp-sink.ts";
 import { isLoopbackAddress } from "../../src/net/loopback.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const THREEPID_TOKEN = "POST /_matrix/client/v3/account/3pid/email/requestToken";
-const THREEPID_ADD = "POST /_matrix/client/v3/account/3pid/add";
-const THREEPID_DELETE = "POST /_matrix/client/v3/account/3pid/delete";
-const THREEPIDS = "GET /_matrix/client/v3/account/3pid";
-const REGISTER_TOKEN = "POST /_matrix/client/v3/register/email/requestToken";
-const PASSWORD_TOKEN = "POST /_matrix/client/v3/account/password/email/requestToken";
 const SECTION = "client-server-api/#adding-account-administrative-contact-information";
 
 /** A fresh address on a reserved domain: the homeserver hands it to the harness's sink, never to the internet. */
@@ -56,7 +50,7 @@ async function addEmail(client: MatrixClient, password: string, mail: SmtpSink, 
 }
 
 describe("email addresses of an account", () => {
-  test("an email token is sent to the address; after its link is followed, 3pid/add adds the address", covers([THREEPID_TOKEN, THREEPID_ADD, THREEPIDS], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ account, mail }) => {
+  test("an email token is sent to the address; after its link is followed, 3pid/add adds the address", covers([endpoints.threepidEmailToken, endpoints.addThreepid, endpoints.threepids], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ account, mail }) => {
     const { client, password } = account;
     const address = newAddress("dana");
     const before = Date.now();
@@ -68,7 +62,7 @@ describe("email addresses of an account", () => {
     expect(listed?.added_at).toBeGreaterThanOrEqual(before - 60_000);
   });
 
-  test("3pid/add before the emailed link is followed is 400 M_THREEPID_AUTH_FAILED", covers([THREEPID_TOKEN, THREEPID_ADD], "client-server-api/#post_matrixclientv3account3pidadd"), async ({ account, mail }) => {
+  test("3pid/add before the emailed link is followed is 400 M_THREEPID_AUTH_FAILED", covers([endpoints.threepidEmailToken, endpoints.addThreepid], "client-server-api/#post_matrixclientv3account3pidadd"), async ({ account, mail }) => {
     const { client, password } = account;
     const address = newAddress("dana");
     const clientSecret = newClientSecret();
@@ -78,7 +72,7 @@ describe("email addresses of an account", () => {
     expectMatrixError(res, 400, "M_THREEPID_AUTH_FAILED");
   });
 
-  test("deleting an added email removes it from the account", covers([THREEPID_DELETE, THREEPIDS], "client-server-api/#post_matrixclientv3account3piddelete"), async ({ account, mail }) => {
+  test("deleting an added email removes it from the account", covers([endpoints.deleteThreepid, endpoints.threepids], "client-server-api/#post_matrixclientv3account3piddelete"), async ({ account, mail }) => {
     const { client, password } = account;
     const address = newAddress("dana");
     await addEmail(client, password, mail, address);
@@ -88,20 +82,20 @@ describe("email addresses of an account", () => {
     expect(client.must(await client.call(endpoints.threepids)).threepids.map((t) => t.address)).not.toContain(address);
   });
 
-  test("an email token for an address another account has is 400 M_THREEPID_IN_USE", covers([THREEPID_TOKEN], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ account, bob, mail }) => {
+  test("an email token for an address another account has is 400 M_THREEPID_IN_USE", covers([endpoints.threepidEmailToken], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ account, bob, mail }) => {
     const address = newAddress("dana");
     await addEmail(account.client, account.password, mail, address);
     expectMatrixError(await bob.call(endpoints.threepidEmailToken, { body: { client_secret: newClientSecret(), email: address, send_attempt: 1 } }), 400, "M_THREEPID_IN_USE");
   });
 
-  test("an email token for something that is not an email address is 400", covers([THREEPID_TOKEN], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ alice }) => {
+  test("an email token for something that is not an email address is 400", covers([endpoints.threepidEmailToken], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ alice }) => {
     const res = await alice.call(endpoints.threepidEmailToken, { body: { client_secret: newClientSecret(), email: "not an address", send_attempt: 1 } });
     expect(res.status).toBe(400);
   });
 });
 
 describe("email during registration", () => {
-  test("a registration email token is sent to a new address", covers([REGISTER_TOKEN], "client-server-api/#post_matrixclientv3registeremailrequesttoken"), async ({ anonymous, mail }) => {
+  test("a registration email token is sent to a new address", covers([endpoints.registerEmailToken], "client-server-api/#post_matrixclientv3registeremailrequesttoken"), async ({ anonymous, mail }) => {
     const address = newAddress("newcomer");
     const { sid } = anonymous.must(await anonymous.call(endpoints.registerEmailToken, { body: { client_secret: newClientSecret(), email: address, send_attempt: 1 }, auth: false }));
     expect(sid).toMatch(/^[0-9a-zA-Z.=_-]{1,255}$/);
@@ -109,7 +103,7 @@ describe("email during registration", () => {
     expect(message.links.some((link) => link.includes(sid))).toBe(true);
   });
 
-  test("a registration email token for an address in use is 400 M_THREEPID_IN_USE", covers([REGISTER_TOKEN], "client-server-api/#post_matrixclientv3registeremailrequesttoken"), async ({ account, anonymous, mail }) => {
+  test("a registration email token for an address in use is 400 M_THREEPID_IN_USE", covers([endpoints.registerEmailToken], "client-server-api/#post_matrixclientv3registeremailrequesttoken"), async ({ account, anonymous, mail }) => {
     const address = newAddress("dana");
     await addEmail(account.client, account.password, mail, address);
     const res = await anonymous.call(endpoints.registerEmailToken, { body: { client_secret: newClientSecret(), email: address, send_attempt: 1 }, auth: false });
@@ -118,7 +112,7 @@ describe("email during registration", () => {
 });
 
 describe("email during password reset", () => {
-  test("a password reset token is sent to an address of an account", covers([PASSWORD_TOKEN], "client-server-api/#post_matrixclientv3accountpasswordemailrequesttoken"), async ({ account, anonymous, mail }) => {
+  test("a password reset token is sent to an address of an account", covers([endpoints.passwordEmailToken], "client-server-api/#post_matrixclientv3accountpasswordemailrequesttoken"), async ({ account, anonymous, mail }) => {
     const address = newAddress("dana");
     await addEmail(account.client, account.password, mail, address);
     const { sid } = anonymous.must(await anonymous.call(endpoints.passwordEmailToken, { body: { client_secret: newClientSecret(), email: address, send_attempt: 1 }, auth: false }));
@@ -126,7 +120,7 @@ describe("email during password reset", () => {
     expect(message.to.map((to) => to.toLowerCase())).toContain(address);
   });
 
-  test("a password reset token for an address of no account is 400 M_THREEPID_NOT_FOUND", covers([PASSWORD_TOKEN], "client-server-api/#post_matrixclientv3accountpasswordemailrequesttoken"), async ({ anonymous, mail }) => {
+  test("a password reset token for an address of no account is 400 M_THREEPID_NOT_FOUND", covers([endpoints.passwordEmailToken], "client-server-api/#post_matrixclientv3accountpasswordemailrequesttoken"), async ({ anonymous, mail }) => {
     const address = newAddress("nobody");
     const res = await anonymous.call(endpoints.passwordEmailToken, { body: { client_secret: newClientSecret(), email: address, send_attempt: 1 }, auth: false });
     expectMatrixError(res, 400, "M_THREEPID_NOT_FOUND");
@@ -136,7 +130,7 @@ describe("email during password reset", () => {
 });
 
 describe("validation sessions", () => {
-  test("repeating a token request with the same send_attempt sends no second email", covers([THREEPID_TOKEN], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ alice, mail }) => {
+  test("repeating a token request with the same send_attempt sends no second email", covers([endpoints.threepidEmailToken], "client-server-api/#post_matrixclientv3account3pidemailrequesttoken"), async ({ alice, mail }) => {
     const address = newAddress("alice");
     const body = { client_secret: newClientSecret(), email: address, send_attempt: 1 };
     alice.must(await alice.call(endpoints.threepidEmailToken, { body }));

@@ -1,80 +1,73 @@
+import { endpoints } from "../../src/client/endpoints.ts";
 import { expect } from "vitest";
 import { newTxnId } from "../../src/client/client.ts";
 import { expectMatrixError, expectStatus } from "../../src/client/matchers.ts";
 import { joinedRoom, timelineHas, untilInTimeline } from "../../src/client/sync.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const SEND = "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}";
-const SEND_STATE = "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
-const GET_STATE = "GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
-const GET_EVENT = "GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}";
-const MESSAGES = "GET /_matrix/client/v3/rooms/{roomId}/messages";
-const CONTEXT = "GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}";
-const REDACT = "PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}";
-
 describe("sending messages", () => {
-  test("a sent message can be fetched by its event ID", covers([SEND, GET_EVENT], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
+  test("a sent message can be fetched by its event ID", covers([endpoints.sendEvent, endpoints.getEvent], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
     const eventId = await alice.mustSendMessage(publicRoom, "hello gauntlet");
-    const event = alice.must(await alice.getEvent(publicRoom, eventId));
+    const event = alice.must(await alice.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId } }));
     expect(event).toMatchObject({ event_id: eventId, room_id: publicRoom, sender: alice.userId, type: "m.room.message", content: { msgtype: "m.text", body: "hello gauntlet" } });
   });
 
-  test("reusing a transaction ID returns the same event", covers([SEND, MESSAGES], "client-server-api/#transaction-identifiers"), async ({ alice, publicRoom }) => {
+  test("reusing a transaction ID returns the same event", covers([endpoints.sendEvent, endpoints.messages], "client-server-api/#transaction-identifiers"), async ({ alice, publicRoom }) => {
     const txnId = newTxnId();
     const first = await alice.mustSendMessage(publicRoom, "once", txnId);
     const again = await alice.mustSendMessage(publicRoom, "once", txnId);
     // The server treats a retried transaction as the same request and must not create a second event.
     expect(again).toBe(first);
     await untilInTimeline(alice, publicRoom, first);
-    const { chunk } = alice.must(await alice.messages(publicRoom, { dir: "b", limit: 20, filter: { types: ["m.room.message"] } }));
+    const { chunk } = alice.must(await alice.call(endpoints.messages, { path: { roomId: publicRoom }, query: { dir: "b", limit: 20, filter: JSON.stringify({ types: ["m.room.message"] }) } }));
     expect(chunk.filter((event) => event.content.body === "once")).toHaveLength(1);
   });
 
-  test("the same transaction ID from another user is a different event", covers([SEND], "client-server-api/#transaction-identifiers"), async ({ alice, bob, publicRoom }) => {
+  test("the same transaction ID from another user is a different event", covers([endpoints.sendEvent], "client-server-api/#transaction-identifiers"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const txnId = newTxnId();
     // Transaction IDs are scoped to the device (access token) that sent them.
     expect(await bob.mustSendMessage(publicRoom, "mine", txnId)).not.toBe(await alice.mustSendMessage(publicRoom, "mine", txnId));
   });
 
-  test("a non-member may not send: 403 M_FORBIDDEN", covers([SEND], "client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid"), async ({ bob, publicRoom }) => {
-    expectMatrixError(await bob.sendEvent(publicRoom, "m.room.message", { msgtype: "m.text", body: "intruder" }), 403, "M_FORBIDDEN");
+  test("a non-member may not send: 403 M_FORBIDDEN", covers([endpoints.sendEvent], "client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid"), async ({ bob, publicRoom }) => {
+    expectMatrixError(await bob.call(endpoints.sendEvent, { path: { roomId: publicRoom, eventType: "m.room.message", txnId: newTxnId() }, body: { msgtype: "m.text", body: "intruder" } }), 403, "M_FORBIDDEN");
   });
 
-  test("an unknown event ID is M_NOT_FOUND", covers([GET_EVENT], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
-    expectMatrixError(await alice.getEvent(publicRoom, "$gauntletDoesNotExist0000000000000000000000"), 404, "M_NOT_FOUND");
+  test("an unknown event ID is M_NOT_FOUND", covers([endpoints.getEvent], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, publicRoom }) => {
+    expectMatrixError(await alice.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId: "$gauntletDoesNotExist0000000000000000000000" } }), 404, "M_NOT_FOUND");
   });
 });
 
 describe("state events", () => {
-  test("a state event can be read back by type and state key", covers([SEND_STATE, GET_STATE], "client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
+  test("a state event can be read back by type and state key", covers([endpoints.sendState, endpoints.getStateEvent], "client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
     await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "first" });
     await alice.mustSendState(publicRoom, "org.gauntlet.setting", "colour", { value: "green" });
-    expect(alice.must(await alice.getStateEvent(publicRoom, "m.room.topic"))).toMatchObject({ topic: "first" });
-    expect(alice.must(await alice.getStateEvent(publicRoom, "org.gauntlet.setting", "colour"))).toEqual({ value: "green" });
+    expect(alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId: publicRoom, eventType: "m.room.topic", stateKey: "" } }))).toMatchObject({ topic: "first" });
+    expect(alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId: publicRoom, eventType: "org.gauntlet.setting", stateKey: "colour" } }))).toEqual({ value: "green" });
   });
 
-  test("a later state event replaces the earlier one", covers([SEND_STATE, GET_STATE, "GET /_matrix/client/v3/rooms/{roomId}/state"], "client-server-api/#room-events"), async ({ alice, publicRoom }) => {
+  test("a later state event replaces the earlier one", covers([endpoints.sendState, endpoints.getStateEvent, endpoints.getState], "client-server-api/#room-events"), async ({ alice, publicRoom }) => {
     await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "first" });
     const latest = await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "second" });
-    expect(alice.must(await alice.getStateEvent(publicRoom, "m.room.topic"))).toMatchObject({ topic: "second" });
-    const topics = alice.must(await alice.getState(publicRoom)).filter((event) => event.type === "m.room.topic");
+    expect(alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId: publicRoom, eventType: "m.room.topic", stateKey: "" } }))).toMatchObject({ topic: "second" });
+    const topics = alice.must(await alice.call(endpoints.getState, { path: { roomId: publicRoom } })).filter((event) => event.type === "m.room.topic");
     expect(topics.map((event) => event.event_id)).toEqual([latest]);
   });
 
-  test("state that was never set is M_NOT_FOUND", covers([GET_STATE], "client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
-    expectMatrixError(await alice.getStateEvent(publicRoom, "org.gauntlet.never_set", "x"), 404, "M_NOT_FOUND");
+  test("state that was never set is M_NOT_FOUND", covers([endpoints.getStateEvent], "client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey"), async ({ alice, publicRoom }) => {
+    expectMatrixError(await alice.call(endpoints.getStateEvent, { path: { roomId: publicRoom, eventType: "org.gauntlet.never_set", stateKey: "x" } }), 404, "M_NOT_FOUND");
   });
 
-  test("a member below the required power level may not set state: 403 M_FORBIDDEN", covers([SEND_STATE], "client-server-api/#mroompower_levels"), async ({ bob, publicRoom }) => {
+  test("a member below the required power level may not set state: 403 M_FORBIDDEN", covers([endpoints.sendState], "client-server-api/#mroompower_levels"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     // m.room.name needs level 50 under the default power levels; a joined member has 0.
-    expectMatrixError(await bob.sendState(publicRoom, "m.room.name", "", { name: "taken over" }), 403, "M_FORBIDDEN");
+    expectMatrixError(await bob.call(endpoints.sendState, { path: { roomId: publicRoom, eventType: "m.room.name", stateKey: "" }, body: { name: "taken over" } }), 403, "M_FORBIDDEN");
   });
 });
 
 describe("/messages pagination", () => {
-  test("pages backwards then forwards through the timeline", covers([SEND, MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
+  test("pages backwards then forwards through the timeline", covers([endpoints.sendEvent, endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
     const sent: string[] = [];
     for (let i = 0; i < 5; i += 1) sent.push(await alice.mustSendMessage(publicRoom, `m${i}`));
     await untilInTimeline(alice, publicRoom, sent[4]!);
@@ -84,7 +77,7 @@ describe("/messages pagination", () => {
     const backwards: string[] = [];
     let from: string | undefined;
     for (let page = 0; page < 5 && backwards.length < 5; page += 1) {
-      const body = alice.must(await alice.messages(publicRoom, { dir: "b", limit: 2, filter, ...(from ? { from } : {}) }));
+      const body = alice.must(await alice.call(endpoints.messages, { path: { roomId: publicRoom }, query: { dir: "b", limit: 2, filter: JSON.stringify(filter), ...(from ? { from } : {}) } }));
       expect(body.chunk.length).toBeLessThanOrEqual(2);
       backwards.push(...body.chunk.map((event) => event.event_id));
       if (!body.end) break;
@@ -93,56 +86,56 @@ describe("/messages pagination", () => {
     expect(backwards).toEqual([...sent].reverse());
 
     // Forwards from the start of the room: oldest first.
-    const forwards = alice.must(await alice.messages(publicRoom, { dir: "f", limit: 50, filter }));
+    const forwards = alice.must(await alice.call(endpoints.messages, { path: { roomId: publicRoom }, query: { dir: "f", limit: 50, filter: JSON.stringify(filter) } }));
     expect(forwards.chunk.map((event) => event.event_id)).toEqual(sent);
   });
 
-  test("pages forwards from a token taken while paging backwards", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
+  test("pages forwards from a token taken while paging backwards", covers([endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice, publicRoom }) => {
     const sent: string[] = [];
     for (let i = 0; i < 4; i += 1) sent.push(await alice.mustSendMessage(publicRoom, `p${i}`));
     await untilInTimeline(alice, publicRoom, sent[3]!);
     const filter = { types: ["m.room.message"] };
-    const newest = alice.must(await alice.messages(publicRoom, { dir: "b", limit: 2, filter }));
+    const newest = alice.must(await alice.call(endpoints.messages, { path: { roomId: publicRoom }, query: { dir: "b", limit: 2, filter: JSON.stringify(filter) } }));
     expect(newest.chunk.map((e) => e.event_id)).toEqual([sent[3], sent[2]]);
     // A backwards page's `end` continues further back; paging forwards from it returns to the present.
-    const older = alice.must(await alice.messages(publicRoom, { dir: "b", limit: 2, filter, from: newest.end ?? "" }));
+    const older = alice.must(await alice.call(endpoints.messages, { path: { roomId: publicRoom }, query: { dir: "b", limit: 2, filter: JSON.stringify(filter), from: newest.end ?? "" } }));
     expect(older.chunk.map((e) => e.event_id)).toEqual([sent[1], sent[0]]);
-    const again = alice.must(await alice.messages(publicRoom, { dir: "f", limit: 2, filter, from: older.end ?? "" }));
+    const again = alice.must(await alice.call(endpoints.messages, { path: { roomId: publicRoom }, query: { dir: "f", limit: 2, filter: JSON.stringify(filter), from: older.end ?? "" } }));
     expect(again.chunk.map((e) => e.event_id)).toEqual([sent[0], sent[1]]);
   });
 
-  test("a page that reaches the start of the room omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
+  test("a page that reaches the start of the room omits end", covers([endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
     await alice.syncUntil(joinedRoom(roomId));
-    const page = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
+    const page = alice.must(await alice.call(endpoints.messages, { path: { roomId }, query: { dir: "b", limit: 100 } }));
     expect(page.chunk.at(-1)?.type).toBe("m.room.create");
     // "If no further events are available ... this property is omitted from the response."
     expect(page.end).toBeUndefined();
   });
 
-  test("a full page that ends exactly at the room's creation omits end", covers([MESSAGES], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
+  test("a full page that ends exactly at the room's creation omits end", covers([endpoints.messages], "client-server-api/#get_matrixclientv3roomsroomidmessages"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
     await alice.syncUntil(joinedRoom(roomId));
-    const all = alice.must(await alice.messages(roomId, { dir: "b", limit: 100 }));
+    const all = alice.must(await alice.call(endpoints.messages, { path: { roomId }, query: { dir: "b", limit: 100 } }));
     // The same rule holds when the page is exactly as long as the limit: no events lie before m.room.create.
-    const exact = alice.must(await alice.messages(roomId, { dir: "b", limit: all.chunk.length }));
+    const exact = alice.must(await alice.call(endpoints.messages, { path: { roomId }, query: { dir: "b", limit: all.chunk.length } }));
     expect(exact.chunk.at(-1)?.type).toBe("m.room.create");
     expect(exact.end).toBeUndefined();
   });
 
-  test("a non-member may not read the history of a room with shared visibility: 403 M_FORBIDDEN", covers([MESSAGES], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
+  test("a non-member may not read the history of a room with shared visibility: 403 M_FORBIDDEN", covers([endpoints.messages], "client-server-api/#history-visibility"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     await alice.mustSendMessage(roomId, "secret");
-    expectMatrixError(await bob.messages(roomId, { dir: "b", limit: 10 }), 403, "M_FORBIDDEN");
+    expectMatrixError(await bob.call(endpoints.messages, { path: { roomId }, query: { dir: "b", limit: 10 } }), 403, "M_FORBIDDEN");
   });
 });
 
 describe("/context", () => {
-  test("returns the event with the events around it", covers([CONTEXT], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
+  test("returns the event with the events around it", covers([endpoints.context], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
     const before = await alice.mustSendMessage(publicRoom, "before");
     const middle = await alice.mustSendMessage(publicRoom, "middle");
     const after = await alice.mustSendMessage(publicRoom, "after");
-    const context = alice.must(await alice.context(publicRoom, middle, 4));
+    const context = alice.must(await alice.call(endpoints.context, { path: { roomId: publicRoom, eventId: middle }, query: { limit: 4 } }));
     expect(context.event?.event_id).toBe(middle);
     expect(context.events_before?.[0]?.event_id).toBe(before);
     expect(context.events_after?.[0]?.event_id).toBe(after);
@@ -150,34 +143,34 @@ describe("/context", () => {
     expect((context.events_before?.length ?? 0) + (context.events_after?.length ?? 0)).toBeLessThanOrEqual(4);
   });
 
-  test("an unknown event is M_NOT_FOUND", covers([CONTEXT], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
-    expectMatrixError(await alice.context(publicRoom, "$gauntletDoesNotExist0000000000000000000000"), 404, "M_NOT_FOUND");
+  test("an unknown event is M_NOT_FOUND", covers([endpoints.context], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
+    expectMatrixError(await alice.call(endpoints.context, { path: { roomId: publicRoom, eventId: "$gauntletDoesNotExist0000000000000000000000" } }), 404, "M_NOT_FOUND");
   });
 });
 
 describe("redaction", () => {
-  test("a redacted message loses its content", covers([REDACT, GET_EVENT, "GET /_matrix/client/v3/sync"], "client-server-api/#redactions"), async ({ alice, bob, publicRoom }) => {
+  test("a redacted message loses its content", covers([endpoints.redact, endpoints.getEvent, endpoints.sync], "client-server-api/#redactions"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await alice.mustSendMessage(publicRoom, "regrettable");
-    const redaction = alice.must(await alice.redact(publicRoom, eventId, "gauntlet redaction")).event_id;
+    const redaction = alice.must(await alice.call(endpoints.redact, { path: { roomId: publicRoom, eventId, txnId: newTxnId() }, body: { reason: "gauntlet redaction" } })).event_id;
     // Redaction strips every content key of m.room.message (rooms/v11/#redactions).
-    const event = bob.must(await bob.getEvent(publicRoom, eventId));
+    const event = bob.must(await bob.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId } }));
     expect(event.content).toEqual({});
     const because = (event.unsigned as { redacted_because?: { event_id?: string } } | undefined)?.redacted_because;
     expect(because?.event_id).toBe(redaction);
     await bob.syncUntil(timelineHas(publicRoom, { description: `the redaction ${redaction}`, matches: (e) => e.event_id === redaction && e.type === "m.room.redaction" }));
   });
 
-  test("a member without power may not redact another's message: 403 M_FORBIDDEN", covers([REDACT], "client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid"), async ({ alice, bob, publicRoom }) => {
+  test("a member without power may not redact another's message: 403 M_FORBIDDEN", covers([endpoints.redact], "client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await alice.mustSendMessage(publicRoom, "mine");
-    expectMatrixError(await bob.redact(publicRoom, eventId), 403, "M_FORBIDDEN");
+    expectMatrixError(await bob.call(endpoints.redact, { path: { roomId: publicRoom, eventId, txnId: newTxnId() }, body: {} }), 403, "M_FORBIDDEN");
   });
 
-  test("a sender may redact their own message", covers([REDACT], "client-server-api/#redactions"), async ({ bob, publicRoom }) => {
+  test("a sender may redact their own message", covers([endpoints.redact], "client-server-api/#redactions"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const eventId = await bob.mustSendMessage(publicRoom, "own words");
-    expectStatus(await bob.redact(publicRoom, eventId), 200);
-    expect(bob.must(await bob.getEvent(publicRoom, eventId)).content).toEqual({});
+    expectStatus(await bob.call(endpoints.redact, { path: { roomId: publicRoom, eventId, txnId: newTxnId() }, body: {} }), 200);
+    expect(bob.must(await bob.call(endpoints.getEvent, { path: { roomId: publicRoom, eventId } })).content).toEqual({});
   });
 });

@@ -1,3 +1,4 @@
+import { newTxnId } from "../../src/client/client.ts";
 import { expect } from "vitest";
 import type { MatrixClient } from "../../src/client/client.ts";
 import { endpoints } from "../../src/client/endpoints.ts";
@@ -6,15 +7,6 @@ import { knockedOn, membershipOf, stateHas } from "../../src/client/sync.ts";
 import { isKnownRoomVersion, roomVersion, type RoomVersion } from "../../src/protocol/room-versions.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const CAPABILITIES = "GET /_matrix/client/v3/capabilities";
-const CREATE = "POST /_matrix/client/v3/createRoom";
-const KNOCK = "POST /_matrix/client/v3/knock/{roomIdOrAlias}";
-const JOIN = "POST /_matrix/client/v3/join/{roomIdOrAlias}";
-const SEND_STATE = "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}";
-const REDACT = "PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}";
-const GET_EVENT = "GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}";
-const SYNC = "GET /_matrix/client/v3/sync";
-
 // Behaviour that differs by room version runs against every stable version the server advertises
 // (client-server-api/#mroom_versions-capability); unstable versions are experiments, not the spec.
 const versionsCache = new Map<string, Promise<RoomVersion[]>>();
@@ -22,7 +14,7 @@ function advertisedVersions(client: MatrixClient): Promise<RoomVersion[]> {
   let cached = versionsCache.get(client.baseUrl);
   if (!cached) {
     cached = (async () => {
-      const caps = client.must(await client.capabilities()).capabilities["m.room_versions"];
+      const caps = client.must(await client.call(endpoints.capabilities)).capabilities["m.room_versions"];
       const stable = Object.entries(caps?.available ?? {}).filter(([, stability]) => stability === "stable").map(([id]) => id);
       const unknown = stable.filter((id) => !isKnownRoomVersion(id));
       if (unknown.length > 0) throw new Error(`the server calls room versions ${unknown.join(", ")} stable, but the spec defines only 1-12`);
@@ -68,26 +60,26 @@ async function forEachVersion(client: MatrixClient, check: (version: RoomVersion
 }
 
 /** A test over every advertised version: more time than one room's worth, still bounded. */
-function overVersions(endpoints: string[], section: string) {
-  return { ...covers(endpoints, section), timeout: 180_000 };
+function overVersions(covered: Parameters<typeof covers>[0], section: string) {
+  return { ...covers(covered, section), timeout: 180_000 };
 }
 
 describe("room versions", () => {
-  test("every advertised version can create a room, and the default is available", overVersions([CAPABILITIES, CREATE, GET_EVENT], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
-    const caps = alice.must(await alice.capabilities()).capabilities["m.room_versions"];
+  test("every advertised version can create a room, and the default is available", overVersions([endpoints.capabilities, endpoints.createRoom, endpoints.getEvent], "client-server-api/#mroom_versions-capability"), async ({ alice }) => {
+    const caps = alice.must(await alice.call(endpoints.capabilities)).capabilities["m.room_versions"];
     expect(Object.keys(caps?.available ?? {})).toContain(caps?.default);
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id });
-      const create = alice.must(await alice.getStateEvent(roomId, "m.room.create"));
+      const create = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId, eventType: "m.room.create", stateKey: "" } }));
       expect(create.room_version ?? "1").toBe(version.id);
     });
   });
 
-  test("an unknown room version is 400 M_UNSUPPORTED_ROOM_VERSION", covers([CREATE], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
-    expectMatrixError(await alice.createRoom({ room_version: "gauntlet.no.such.version" }), 400, "M_UNSUPPORTED_ROOM_VERSION");
+  test("an unknown room version is 400 M_UNSUPPORTED_ROOM_VERSION", covers([endpoints.createRoom], "client-server-api/#post_matrixclientv3createroom"), async ({ alice }) => {
+    expectMatrixError(await alice.call(endpoints.createRoom, { body: { room_version: "gauntlet.no.such.version" } }), 400, "M_UNSUPPORTED_ROOM_VERSION");
   });
 
-  test("knocking works in every version from 7", overVersions([KNOCK, SEND_STATE, SYNC, "POST /_matrix/client/v3/rooms/{roomId}/invite"], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
+  test("knocking works in every version from 7", overVersions([endpoints.knock, endpoints.sendState, endpoints.sync, endpoints.invite], "client-server-api/#knocking-on-rooms"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.knocking) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
@@ -99,7 +91,7 @@ describe("room versions", () => {
     });
   });
 
-  test("knocking in a version before 7 is 403 M_FORBIDDEN", overVersions([KNOCK], "rooms/v7"), async ({ alice, bob }) => {
+  test("knocking in a version before 7 is 403 M_FORBIDDEN", overVersions([endpoints.knock], "rooms/v7"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (version.knocking) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
@@ -108,64 +100,64 @@ describe("room versions", () => {
     });
   });
 
-  test("knocking on a room whose join rule is invite is 403 M_FORBIDDEN", covers([KNOCK], "client-server-api/#post_matrixclientv3knockroomidoralias"), async ({ alice, bob }) => {
+  test("knocking on a room whose join rule is invite is 403 M_FORBIDDEN", covers([endpoints.knock], "client-server-api/#post_matrixclientv3knockroomidoralias"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
     expectMatrixError(await bob.call(endpoints.knock, { path: { roomIdOrAlias: roomId }, body: {} }), 403, "M_FORBIDDEN");
   });
 
-  test("restricted joins admit members of the allowed room from version 8", overVersions([JOIN, CREATE, GET_EVENT], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
+  test("restricted joins admit members of the allowed room from version 8", overVersions([endpoints.join, endpoints.createRoom, endpoints.getEvent], "client-server-api/#restricted-rooms"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       const space = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
       const allow = [{ type: "m.room_membership", room_id: space }];
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat", initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "restricted", allow } }] });
       // Not yet in the allowed room: refused in every version.
-      expectMatrixError(await bob.join(roomId), 403, "M_FORBIDDEN");
+      expectMatrixError(await bob.call(endpoints.join, { path: { roomIdOrAlias: roomId }, body: {} }), 403, "M_FORBIDDEN");
       await bob.mustJoinRoom(space);
-      const res = await bob.join(roomId);
+      const res = await bob.call(endpoints.join, { path: { roomIdOrAlias: roomId }, body: {} });
       if (!version.restrictedJoins) {
         // Before version 8 `restricted` is an unknown join rule, which admits nobody uninvited.
         expectMatrixError(res, 403, "M_FORBIDDEN");
         return;
       }
       bob.must(res);
-      const member = alice.must(await alice.getStateEvent(roomId, "m.room.member", bob.userId));
+      const member = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId, eventType: "m.room.member", stateKey: bob.userId } }));
       // The join names the user whose server authorised it: rooms/v8, join_authorised_via_users_server.
       expect(member).toMatchObject({ membership: "join", join_authorised_via_users_server: alice.userId });
     });
   });
 
-  test("power levels must be integers from version 10: 400 M_BAD_JSON", overVersions([SEND_STATE], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
+  test("power levels must be integers from version 10: 400 M_BAD_JSON", overVersions([endpoints.sendState], "rooms/v10#values-in-mroompower_levels-events-must-be-integers"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.integerPowerLevels) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "private_chat" });
-      const current = alice.must(await alice.getStateEvent(roomId, "m.room.power_levels"));
+      const current = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId, eventType: "m.room.power_levels", stateKey: "" } }));
       const users = { ...(current.users as Record<string, unknown>), [bob.userId]: "50" };
       // Before version 10 the spec leaves string values to the server's discretion; only 10+ forbids them.
-      expectMatrixError(await alice.sendState(roomId, "m.room.power_levels", "", { ...current, users }), 400, "M_BAD_JSON");
+      expectMatrixError(await alice.call(endpoints.sendState, { path: { roomId, eventType: "m.room.power_levels", stateKey: "" }, body: { ...current, users } }), 400, "M_BAD_JSON");
       // The same change with an integer is accepted, so the refusal is about the type alone.
-      alice.must(await alice.sendState(roomId, "m.room.power_levels", "", { ...current, users: { ...users, [bob.userId]: 50 } }));
+      alice.must(await alice.call(endpoints.sendState, { path: { roomId, eventType: "m.room.power_levels", stateKey: "" }, body: { ...current, users: { ...users, [bob.userId]: 50 } } }));
     });
   });
 
-  test("redaction keeps the content keys of the version's algorithm", overVersions([SEND_STATE, REDACT, GET_EVENT], "client-server-api/#redactions"), async ({ alice }) => {
+  test("redaction keeps the content keys of the version's algorithm", overVersions([endpoints.sendState, endpoints.redact, endpoints.getEvent], "client-server-api/#redactions"), async ({ alice }) => {
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat" });
       const space = "!gauntletAllowed:example.org";
       const joinRules = await alice.mustSendState(roomId, "m.room.join_rules", "", { join_rule: "public", allow: [{ type: "m.room_membership", room_id: space }], "org.gauntlet.extra": 1 });
       const message = await alice.mustSendMessage(roomId, "to be redacted");
-      alice.must(await alice.redact(roomId, joinRules));
-      alice.must(await alice.redact(roomId, message));
-      const redactedRules = alice.must(await alice.getEvent(roomId, joinRules));
+      alice.must(await alice.call(endpoints.redact, { path: { roomId, eventId: joinRules, txnId: newTxnId() }, body: {} }));
+      alice.must(await alice.call(endpoints.redact, { path: { roomId, eventId: message, txnId: newTxnId() }, body: {} }));
+      const redactedRules = alice.must(await alice.call(endpoints.getEvent, { path: { roomId, eventId: joinRules } }));
       // `allow` survives redaction from version 8 (rooms/v8#redactions); the extra key never does.
       expect(redactedRules.content).toEqual(version.redactionRules === "v1" || version.redactionRules === "v6" ? { join_rule: "public" } : { join_rule: "public", allow: [{ type: "m.room_membership", room_id: space }] });
-      expect(alice.must(await alice.getEvent(roomId, message)).content).toEqual({});
+      expect(alice.must(await alice.call(endpoints.getEvent, { path: { roomId, eventId: message } })).content).toEqual({});
     });
   });
 
-  test("version 11 drops the creator key and version 12 room IDs have no server part", overVersions([CREATE, GET_EVENT], "rooms/v12#room-ids"), async ({ alice }) => {
+  test("version 11 drops the creator key and version 12 room IDs have no server part", overVersions([endpoints.createRoom, endpoints.getEvent], "rooms/v12#room-ids"), async ({ alice }) => {
     await forEachVersion(alice, async (version) => {
       const roomId = await alice.mustCreateRoom({ room_version: version.id });
-      const create = alice.must(await alice.getStateEvent(roomId, "m.room.create"));
+      const create = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId, eventType: "m.room.create", stateKey: "" } }));
       // rooms/v11: `creator` is removed; the sender of m.room.create is the creator.
       if (version.creatorIsCreateSender) expect(create.creator).toBeUndefined();
       else expect(create.creator).toBe(alice.userId);
@@ -175,16 +167,16 @@ describe("room versions", () => {
     });
   });
 
-  test("version 12 creators and additional_creators hold power outside the power levels", overVersions([CREATE, SEND_STATE], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
+  test("version 12 creators and additional_creators hold power outside the power levels", overVersions([endpoints.createRoom, endpoints.sendState], "rooms/v12#privileged-creators"), async ({ alice, bob }) => {
     await forEachVersion(alice, async (version) => {
       if (!version.privilegedCreators) return;
       const roomId = await alice.mustCreateRoom({ room_version: version.id, preset: "public_chat", creation_content: { additional_creators: [bob.userId] } });
       await bob.mustJoinRoom(roomId);
-      const levels = alice.must(await alice.getStateEvent(roomId, "m.room.power_levels"));
+      const levels = alice.must(await alice.call(endpoints.getStateEvent, { path: { roomId, eventType: "m.room.power_levels", stateKey: "" } }));
       // Creators may not be listed in `users`: their power is infinite by the create event.
       expect(Object.keys((levels.users as Record<string, unknown> | undefined) ?? {})).not.toContain(alice.userId);
       expect(Object.keys((levels.users as Record<string, unknown> | undefined) ?? {})).not.toContain(bob.userId);
-      bob.must(await bob.sendState(roomId, "m.room.name", "", { name: "set by an additional creator" }));
+      bob.must(await bob.call(endpoints.sendState, { path: { roomId, eventType: "m.room.name", stateKey: "" }, body: { name: "set by an additional creator" } }));
     });
   });
 });

@@ -1,12 +1,10 @@
+import { endpoints } from "../../src/client/endpoints.ts";
 import { expect } from "vitest";
 import { allOf, eventOfType, eventWithId, invitedTo, isMessage, joinedRoom, leftRoom, membershipOf, timelineHas } from "../../src/client/sync.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
-const SYNC = "GET /_matrix/client/v3/sync";
-const FILTER = "POST /_matrix/client/v3/user/{userId}/filter";
-
 describe("initial sync", () => {
-  test("returns joined rooms with their state and a next_batch token", covers([SYNC], "client-server-api/#get_matrixclientv3sync"), async ({ alice, publicRoom }) => {
+  test("returns joined rooms with their state and a next_batch token", covers([endpoints.sync], "client-server-api/#get_matrixclientv3sync"), async ({ alice, publicRoom }) => {
     const sync = await alice.mustSync();
     const room = sync.rooms?.join?.[publicRoom];
     expect(room).toBeDefined();
@@ -16,7 +14,7 @@ describe("initial sync", () => {
     expect(sync.next_batch).toEqual(expect.any(String));
   });
 
-  test("includes pending invites with stripped state", covers([SYNC, "POST /_matrix/client/v3/rooms/{roomId}/invite"], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob }) => {
+  test("includes pending invites with stripped state", covers([endpoints.sync, endpoints.invite], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob }) => {
     const roomId = await alice.mustCreateRoom({ preset: "private_chat", name: "invite sync" });
     await alice.mustInvite(roomId, bob.userId);
     const { response } = await bob.syncUntil(invitedTo(roomId));
@@ -26,7 +24,7 @@ describe("initial sync", () => {
 });
 
 describe("incremental sync", () => {
-  test("delivers a new message after the since token", covers([SYNC], "client-server-api/#syncing"), async ({ alice, bob, publicRoom }) => {
+  test("delivers a new message after the since token", covers([endpoints.sync], "client-server-api/#syncing"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const { nextBatch } = await bob.syncUntil(joinedRoom(publicRoom));
     const eventId = await alice.mustSendMessage(publicRoom, "incremental");
@@ -36,7 +34,7 @@ describe("incremental sync", () => {
     expect(events.some((event) => membershipOf(bob.userId, "join").matches(event))).toBe(false);
   });
 
-  test("a long-poll returns as soon as an event arrives", covers([SYNC], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob, publicRoom }) => {
+  test("a long-poll returns as soon as an event arrives", covers([endpoints.sync], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const { nextBatch } = await bob.syncUntil(joinedRoom(publicRoom));
     const longPollMs = 20_000;
@@ -53,7 +51,7 @@ describe("incremental sync", () => {
     expect(Date.now() - started).toBeLessThan(longPollMs / 2);
   });
 
-  test("an incremental sync with timeout 0 returns at once", covers([SYNC], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
+  test("an incremental sync with timeout 0 returns at once", covers([endpoints.sync], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
     const first = await alice.mustSync();
     const started = Date.now();
     const second = await alice.mustSync({ since: first.next_batch, timeout: 0 });
@@ -63,9 +61,9 @@ describe("incremental sync", () => {
 });
 
 describe("filters", () => {
-  test("an uploaded filter limits the timeline and marks it limited", covers([SYNC, FILTER], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
+  test("an uploaded filter limits the timeline and marks it limited", covers([endpoints.sync, endpoints.createFilter], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
     for (let i = 0; i < 4; i += 1) await alice.mustSendMessage(publicRoom, `filler ${i}`);
-    const { filter_id } = alice.must(await alice.createFilter({ room: { timeline: { limit: 2 } } }));
+    const { filter_id } = alice.must(await alice.call(endpoints.createFilter, { path: { userId: alice.userId }, body: { room: { timeline: { limit: 2 } } } }));
     const sync = await alice.mustSync({ filter: filter_id });
     const timeline = sync.rooms?.join?.[publicRoom]?.timeline;
     expect(timeline?.events).toHaveLength(2);
@@ -75,7 +73,7 @@ describe("filters", () => {
     expect(timeline?.events.map((event) => event.content.body)).toEqual(["filler 2", "filler 3"]);
   });
 
-  test("an inline filter restricts event types", covers([SYNC], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
+  test("an inline filter restricts event types", covers([endpoints.sync], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
     await alice.mustSendState(publicRoom, "m.room.topic", "", { topic: "not a message" });
     await alice.mustSendMessage(publicRoom, "a message");
     const sync = await alice.mustSync({ filter: { room: { timeline: { types: ["m.room.message"], limit: 10 } } } });
@@ -83,14 +81,14 @@ describe("filters", () => {
     expect([...types]).toEqual(["m.room.message"]);
   });
 
-  test("a filter can exclude rooms", covers([SYNC], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
+  test("a filter can exclude rooms", covers([endpoints.sync], "client-server-api/#filtering"), async ({ alice, publicRoom }) => {
     const other = await alice.mustCreateRoom({});
     const sync = await alice.mustSync({ filter: { room: { not_rooms: [publicRoom] } } });
     expect(sync.rooms?.join?.[publicRoom]).toBeUndefined();
     expect(sync.rooms?.join?.[other]).toBeDefined();
   });
 
-  test("an unlimited timeline is not marked limited", covers([SYNC], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
+  test("an unlimited timeline is not marked limited", covers([endpoints.sync], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
     const roomId = await alice.mustCreateRoom({});
     await alice.mustSendMessage(roomId, "only one");
     const sync = await alice.mustSync({ filter: { room: { rooms: [roomId], timeline: { limit: 100 } } } });
@@ -99,15 +97,15 @@ describe("filters", () => {
     expect(timeline?.limited ?? false).toBe(false);
   });
 
-  test("a filter that is not JSON is rejected", covers([SYNC], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
+  test("a filter that is not JSON is rejected", covers([endpoints.sync], "client-server-api/#get_matrixclientv3sync"), async ({ alice }) => {
     // A filter parameter starting with "{" is an inline filter and must parse as a Filter.
-    const response = await alice.sync({ filter: "{not json" });
+    const response = await alice.call(endpoints.sync, { query: { filter: "{not json" } });
     expect(response.status).toBe(400);
   });
 });
 
 describe("left rooms", () => {
-  test("a room left since the token moves to rooms.leave with the leave event", covers([SYNC, "POST /_matrix/client/v3/rooms/{roomId}/leave"], "client-server-api/#get_matrixclientv3sync"), async ({ bob, publicRoom }) => {
+  test("a room left since the token moves to rooms.leave with the leave event", covers([endpoints.sync, endpoints.leave], "client-server-api/#get_matrixclientv3sync"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const { nextBatch } = await bob.syncUntil(joinedRoom(publicRoom));
     await bob.mustLeaveRoom(publicRoom);
@@ -117,7 +115,7 @@ describe("left rooms", () => {
     expect(response.rooms?.join?.[publicRoom]).toBeUndefined();
   });
 
-  test("include_leave brings left rooms into an initial sync", covers([SYNC], "client-server-api/#filtering"), async ({ bob, publicRoom }) => {
+  test("include_leave brings left rooms into an initial sync", covers([endpoints.sync], "client-server-api/#filtering"), async ({ bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     await bob.mustLeaveRoom(publicRoom);
     const withLeave = await bob.mustSync({ filter: { room: { include_leave: true } } });
@@ -126,10 +124,10 @@ describe("left rooms", () => {
     expect(without.rooms?.leave?.[publicRoom]).toBeUndefined();
   });
 
-  test("a kicked member sees the kick in rooms.leave", covers([SYNC, "POST /_matrix/client/v3/rooms/{roomId}/kick"], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob, publicRoom }) => {
+  test("a kicked member sees the kick in rooms.leave", covers([endpoints.sync, endpoints.kick], "client-server-api/#get_matrixclientv3sync"), async ({ alice, bob, publicRoom }) => {
     await bob.mustJoinRoom(publicRoom);
     const { nextBatch } = await bob.syncUntil(joinedRoom(publicRoom));
-    alice.must(await alice.kick(publicRoom, bob.userId));
+    alice.must(await alice.call(endpoints.kick, { path: { roomId: publicRoom }, body: { user_id: bob.userId } }));
     await bob.syncUntil(allOf(leftRoom(publicRoom), { description: "the kick in the left room's timeline", holds: (r) => (r.rooms?.leave?.[publicRoom]?.timeline?.events ?? []).some((e) => eventOfType("m.room.member", bob.userId).matches(e) && e.sender === alice.userId) }), { since: nextBatch });
   });
 });

@@ -1,20 +1,16 @@
+import { federationEndpoints } from "../../src/federation/endpoints.ts";
 import { endpoints } from "../../src/client/endpoints.ts";
+import { expectMatrixError } from "../../src/client/matchers.ts";
 import { isMessage, joinedRoom, timelineHas } from "../../src/client/sync.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
-
-const MAKE_JOIN = "GET /_matrix/federation/v1/make_join/{roomId}/{userId}";
-const SEND_JOIN = "PUT /_matrix/federation/v2/send_join/{roomId}/{eventId}";
-const SEND = "PUT /_matrix/federation/v1/send/{txnId}";
-const CLIENT_JOIN = "POST /_matrix/client/v3/join/{roomIdOrAlias}";
 
 describe("joining rooms over federation", () => {
   test(
     "a local user joins a room hosted by another server with make_join and send_join",
-    covers([MAKE_JOIN, SEND_JOIN, CLIENT_JOIN], "server-server-api/#joining-rooms"),
+    covers([federationEndpoints.makeJoin, federationEndpoints.sendJoin, endpoints.join], "server-server-api/#joining-rooms"),
     async ({ alice, peer }) => {
       const room = peer.createRoom({ version: "11" });
-      const joined = alice.must(await alice.call(endpoints.join, { path: { roomIdOrAlias: room.roomId }, query: { via: peer.serverName }, body: {} }));
-      expect(joined.room_id).toBe(room.roomId);
+      expect(await alice.mustJoinVia(room.roomId, peer.serverName)).toBe(room.roomId);
       // The homeserver asked the resident server for a template, then sent the signed join back.
       const makeJoin = peer.requests.find((r) => r.method === "GET" && r.path.includes("/make_join/"));
       const sendJoin = peer.requests.find((r) => r.method === "PUT" && r.path.includes("/send_join/"));
@@ -26,10 +22,10 @@ describe("joining rooms over federation", () => {
 
   test(
     "events from the resident server reach the local user's sync",
-    covers([SEND, CLIENT_JOIN], "server-server-api/#transactions"),
+    covers([federationEndpoints.sendTransaction, endpoints.join], "server-server-api/#transactions"),
     async ({ alice, peer }) => {
       const room = peer.createRoom({ version: "11" });
-      alice.must(await alice.call(endpoints.join, { path: { roomIdOrAlias: room.roomId }, query: { via: peer.serverName }, body: {} }));
+      await alice.mustJoinVia(room.roomId, peer.serverName);
       await peer.sendEvent(room, { type: "m.room.message", sender: peer.userId("creator"), content: { msgtype: "m.text", body: "over federation" } });
       await alice.syncUntil(timelineHas(room.roomId, isMessage("over federation")));
     },
@@ -37,10 +33,10 @@ describe("joining rooms over federation", () => {
 
   test(
     "the homeserver sends its users' events to the other servers in the room",
-    covers([SEND], "server-server-api/#transactions"),
+    covers([federationEndpoints.sendTransaction], "server-server-api/#transactions"),
     async ({ alice, peer }) => {
       const room = peer.createRoom({ version: "11" });
-      alice.must(await alice.call(endpoints.join, { path: { roomIdOrAlias: room.roomId }, query: { via: peer.serverName }, body: {} }));
+      await alice.mustJoinVia(room.roomId, peer.serverName);
       const eventId = await alice.mustSendMessage(room.roomId, "to the peer");
       const received = await peer.waitForPdu((p) => p.eventId === eventId);
       // Accepted means: valid signature and content hash, event ID as computed, allowed by the auth rules.
@@ -51,7 +47,7 @@ describe("joining rooms over federation", () => {
 
   test(
     "a server joins a room on the homeserver with the room version it advertises",
-    covers([MAKE_JOIN, SEND_JOIN], "server-server-api/#joining-rooms"),
+    covers([federationEndpoints.makeJoin, federationEndpoints.sendJoin], "server-server-api/#joining-rooms"),
     async ({ alice, hs, peer }) => {
       const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
       const room = await peer.joinRemoteRoom(hs.serverName, roomId, "visitor");
@@ -69,25 +65,19 @@ describe("joining rooms over federation", () => {
 
   test(
     "make_join for a room the homeserver does not know answers 404 M_NOT_FOUND",
-    covers([MAKE_JOIN], "server-server-api/#get_matrixfederationv1make_joinroomiduserid"),
+    covers([federationEndpoints.makeJoin], "server-server-api/#get_matrixfederationv1make_joinroomiduserid"),
     async ({ hs, peer }) => {
-      const userId = encodeURIComponent(peer.userId("nobody"));
-      const response = await peer.client.request(hs.serverName, "GET", `/_matrix/federation/v1/make_join/${encodeURIComponent(`!unknown:${hs.serverName}`)}/${userId}?ver=10&ver=11`);
-      expect(response.status).toBe(404);
-      expect((response.json as { errcode?: string })?.errcode).toBe("M_NOT_FOUND");
+      expectMatrixError(await peer.to(hs).makeJoin(`!unknown:${hs.serverName}`, peer.userId("nobody"), ["10", "11"]), 404, "M_NOT_FOUND");
     },
   );
 
   test(
     "make_join refuses a user who does not belong to the requesting server",
-    covers([MAKE_JOIN], "server-server-api/#get_matrixfederationv1make_joinroomiduserid"),
+    covers([federationEndpoints.makeJoin], "server-server-api/#get_matrixfederationv1make_joinroomiduserid"),
     async ({ alice, hs, peer }) => {
       const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
       // The origin may only ask for a template for its own users (server-server API, "Joining Rooms").
-      const someoneElse = encodeURIComponent(`@mallory:${hs.serverName}`);
-      const response = await peer.client.request(hs.serverName, "GET", `/_matrix/federation/v1/make_join/${encodeURIComponent(roomId)}/${someoneElse}?ver=10&ver=11`);
-      expect(response.status).toBe(403);
-      expect((response.json as { errcode?: string })?.errcode).toBe("M_FORBIDDEN");
+      expectMatrixError(await peer.to(hs).makeJoin(roomId, `@mallory:${hs.serverName}`, ["10", "11"]), 403, "M_FORBIDDEN");
     },
   );
 });

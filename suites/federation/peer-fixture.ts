@@ -13,13 +13,15 @@ export const test = base.extend<{
     peer: FederationPeer;
   };
 }>({
-  peer: async ({ skip }, use) => {
+  peer: async ({ skip, requests }, use) => {
     const runId = process.env[RUN_ID_VARIABLE];
     if (!runId) skip("federation suites need an environment Gauntlet started (its homeservers trust the run CA); a --url deployment has none");
     const env = Environment.load(runId!);
     const peer = await new FederationPeer({
       ca: env.state.ca,
       directory: (name) => env.state.homeservers.find((hs) => hs.serverName === name)?.federationUrl,
+      // The peer's requests join the test's log, so a failure shows them beside the client's.
+      log: requests,
     }).start();
     await use(peer);
     await peer.stop();

@@ -3,19 +3,15 @@ import { invitedTo, isMessage, joinedRoom, timelineHas } from "../../src/client/
 import { covers, describe, expect, test } from "../fixtures.ts";
 
 // Two real homeservers of the run (`--servers 2`) federating with each other over TLS.
-const JOIN = "POST /_matrix/client/v3/join/{roomIdOrAlias}";
-const INVITE = "POST /_matrix/client/v3/rooms/{roomId}/invite";
-const SYNC = "GET /_matrix/client/v3/sync";
-const PROFILE = "GET /_matrix/client/v3/profile/{userId}";
 
 describe("interop between two homeservers", () => {
   test(
     "a user of the second server joins a public room and messages flow both ways",
-    covers([JOIN, SYNC], "client-server-api/#joining-rooms"),
+    covers([endpoints.join, endpoints.sync], "client-server-api/#joining-rooms"),
     async ({ alice, hs, hs2, requests }) => {
       const { client: zoe } = await hs2.newUser("zoe", { log: requests });
       const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
-      zoe.must(await zoe.call(endpoints.join, { path: { roomIdOrAlias: roomId }, query: { via: hs.serverName }, body: {} }));
+      await zoe.mustJoinVia(roomId, hs.serverName);
       await alice.mustSendMessage(roomId, "hello from hs1");
       await zoe.syncUntil(timelineHas(roomId, isMessage("hello from hs1")), { timeoutMs: 30_000 });
       await zoe.mustSendMessage(roomId, "hello from hs2");
@@ -26,7 +22,7 @@ describe("interop between two homeservers", () => {
 
   test(
     "an invite crosses servers and the invitee can join from it",
-    covers([INVITE, JOIN, SYNC], "client-server-api/#room-membership"),
+    covers([endpoints.invite, endpoints.join, endpoints.sync], "client-server-api/#room-membership"),
     async ({ alice, hs2, requests }) => {
       const { client: yann } = await hs2.newUser("yann", { log: requests });
       const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
@@ -40,7 +36,7 @@ describe("interop between two homeservers", () => {
 
   test(
     "a remote user's profile is fetched over federation",
-    covers([PROFILE], "client-server-api/#profiles"),
+    covers([endpoints.profile], "client-server-api/#profiles"),
     async ({ alice, hs2, requests }) => {
       const { client: xena } = await hs2.newUser("xena", { log: requests, displayName: "Xena on hs2" });
       const profile = alice.must(await alice.call(endpoints.profile, { path: { userId: xena.userId } }));

@@ -1,3 +1,4 @@
+import { federationEndpoints } from "../../src/federation/endpoints.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { endpoints } from "../../src/client/endpoints.ts";
@@ -12,12 +13,6 @@ import { covers, describe, expect, test } from "../federation/peer-fixture.ts";
 // the fixture's event with the spec's algorithm (rooms/v2 and rooms/v12 "State resolution").
 // How the replay is built and why: README.md beside this file.
 
-const SEND = "PUT /_matrix/federation/v1/send/{txnId}";
-const STATE_IDS = "GET /_matrix/federation/v1/state_ids/{roomId}";
-const INVITE = "PUT /_matrix/federation/v2/invite/{roomId}/{eventId}";
-const MAKE_JOIN = "GET /_matrix/federation/v1/make_join/{roomId}/{userId}";
-const SEND_JOIN = "PUT /_matrix/federation/v2/send_join/{roomId}/{eventId}";
-const GET_MISSING_EVENTS = "POST /_matrix/federation/v1/get_missing_events/{roomId}";
 /** The server-server API caps a transaction at 50 PDUs. */
 const MAX_PDUS_PER_TRANSACTION = 50;
 
@@ -58,18 +53,18 @@ async function sendReplay(peer: FederationPeer, destination: string, replay: Sta
 /** The state at `eventId` as the homeserver reports it over federation, keyed by (type, state_key). */
 async function homeserverStateAt(peer: FederationPeer, destination: string, replay: StateResReplay, eventId: string, waitProblem: string | undefined) {
   const roomId = replay.room.roomId;
-  const path = `/_matrix/federation/v1/state_ids/${encodeURIComponent(roomId)}?event_id=${encodeURIComponent(eventId)}`;
-  const response = await peer.client.request(destination, "GET", path);
-  expect(response.status, `GET ${path}: ${response.text.slice(0, 500)}${waitProblem ? `\nthe target never reached the homeserver user's timeline: ${waitProblem}` : ""}`).toBe(200);
-  const ids = (response.json as { pdu_ids?: string[] }).pdu_ids ?? [];
+  const remote = peer.to(destination);
+  const response = await remote.stateIds(roomId, eventId);
+  expect(response.status, `${response.exchange.path}: ${response.text.slice(0, 500)}${waitProblem ? `\nthe target never reached the homeserver user's timeline: ${waitProblem}` : ""}`).toBe(200);
+  const ids = response.body.pdu_ids;
   const state = new Map<StateMapKey, string>();
   const unknown = new Map<string, Pdu>();
   for (const id of ids) {
     let key = keyOf(replay, id);
     if (!key) {
       // Not an event the peer built: ask the homeserver what it is, to report it.
-      const fetched = await peer.client.request(destination, "GET", `/_matrix/federation/v1/event/${encodeURIComponent(id)}`);
-      const pdu = (fetched.json as { pdus?: Pdu[] } | undefined)?.pdus?.[0];
+      const fetched = await remote.getEvent(id);
+      const pdu = fetched.ok ? fetched.body.pdus[0] : undefined;
       if (pdu) unknown.set(id, pdu);
       key = pdu && typeof pdu["state_key"] === "string" ? stateMapKey(pdu.type, pdu["state_key"]) : `(unknown event ${id})`;
     }
@@ -91,7 +86,7 @@ describe("state resolution over federation: fixtures/state-res replayed through 
     const algorithm = v21 ? "v2.1" : "v2";
     const question = fixture.question.kind === "state_at" ? `state at ${fixture.question.eventId.slice(1)}` : `resolution of ${fixture.question.kind === "state_sets" ? fixture.question.stateSets.length : 0} state sets`;
     const title = `${file}: ${question} in room version ${verdict.roomVersion}${verdict.note ? ` (${verdict.note})` : ""}`;
-    const endpointsCovered = [INVITE, MAKE_JOIN, SEND_JOIN, SEND, STATE_IDS, ...(fixture.question.kind === "state_sets" ? [GET_MISSING_EVENTS] : [])];
+    const endpointsCovered = [federationEndpoints.invite, federationEndpoints.makeJoin, federationEndpoints.sendJoin, federationEndpoints.sendTransaction, federationEndpoints.stateIds, ...(fixture.question.kind === "state_sets" ? [federationEndpoints.missingEvents] : [])];
 
     test(title, covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), async ({ alice: resident, hs, peer }) => {
       const replay = StateResReplay.start(fixture, { serverName: peer.serverName, sign: (event, version) => peer.sign(event, version) });
@@ -101,7 +96,7 @@ describe("state resolution over federation: fixtures/state-res replayed through 
       // The homeserver needs a joined user to receive the room's events: the creator invites one
       // right after the creator's join, so its membership is the same in every fork.
       await peer.inviteRemoteUser(room, { sender: replay.creator, userId: resident.userId!, originServerTs: replay.inviteTs });
-      resident.must(await resident.call(endpoints.join, { path: { roomIdOrAlias: room.roomId }, query: { via: peer.serverName }, body: {} }));
+      await resident.mustJoinVia(room.roomId, peer.serverName);
       const join = room.stateEvent("m.room.member", resident.userId!);
       expect(join?.pdu.content["membership"], "the homeserver's user joined through the peer's send_join").toBe("join");
       const plan = replay.build(join!.eventId);

@@ -31,6 +31,7 @@ export const userInteractiveAuthResponse = z.looseObject({
   errcode: z.string().optional(),
   error: z.string().optional(),
 });
+export type UserInteractiveAuth = z.infer<typeof userInteractiveAuthResponse>;
 
 // client-server-api/#get_matrixclientv3registeravailable
 export const availableResponse = z.looseObject({ available: z.literal(true) });

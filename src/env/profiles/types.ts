@@ -1,4 +1,5 @@
 import type { AppserviceRegistration } from "../../appservice/registration.ts";
+import type { RegisteredAccount } from "../../client/registration.ts";
 import type { CertificatePair } from "../tls.ts";
 
 export type DatabaseKind = "sqlite" | "postgres";
@@ -91,12 +92,8 @@ export interface NewUser {
   displayName?: string;
 }
 
-export interface ProvisionedUser {
-  userId: string;
-  accessToken: string;
-  deviceId: string;
-  localpart: string;
-  password: string;
+/** A user the profile registered: the client's account, and whether it administers the server. */
+export interface ProvisionedUser extends RegisteredAccount {
   admin: boolean;
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Environment, startEnvironment } from "../../../src/env/environment.ts";
 import { isMessage, timelineHas } from "../../../src/client/sync.ts";
-import { clientFor, mustJoinVia } from "./matrix.ts";
+import { clientFor } from "./matrix.ts";
 
 describe("two homeservers federate over TLS with the run CA", () => {
   let env: Environment;
@@ -21,7 +21,7 @@ describe("two homeservers federate over TLS with the run CA", () => {
     const local = clientFor(hs1.baseUrl, await hs1.registerUser({ localpart: `dave-${suffix}`, password: `pw-${suffix}` }));
     const roomId = await remote.mustCreateRoom({ preset: "public_chat" });
     // The join goes hs1 -> hs2 over federation: make_join, send_join, key fetch, all TLS-verified.
-    expect(await mustJoinVia(local, roomId, hs2.serverName)).toBe(roomId);
+    expect(await local.mustJoinVia(roomId, hs2.serverName)).toBe(roomId);
     await remote.mustSendMessage(roomId, "across the federation");
     await local.syncUntil(timelineHas(roomId, isMessage("across the federation")), { timeoutMs: 60_000 });
   });

@@ -6,7 +6,7 @@ import { FederationPeer } from "../../../src/federation/peer.ts";
 import { StateResReplay } from "../../../src/federation/state-res-replay.ts";
 import { eventWithId, timelineHas } from "../../../src/client/sync.ts";
 import { parseStateResFixture } from "../../../src/protocol/state-res/fixture.ts";
-import { clientFor, mustJoinVia } from "../env/matrix.ts";
+import { clientFor } from "../env/matrix.ts";
 
 // The peer's replay tools against a real Synapse: a federation invite, events placed with explicit
 // edges, and a fork whose parent's state the peer claims, fetched by Synapse when it fills a gap.
@@ -37,7 +37,7 @@ describe("federation peer replaying a forked DAG to Synapse", () => {
     const invite = await peer.inviteRemoteUser(replay.room, { sender: replay.creator, userId: resident.userId!, originServerTs: replay.inviteTs });
     // The invitee's server countersigns the invite (server-server API, "Inviting to a room").
     expect(Object.keys(invite.pdu["signatures"] as object)).toContain(hs.serverName);
-    await mustJoinVia(resident, replay.room.roomId, peer.serverName);
+    await resident.mustJoinVia(replay.room.roomId, peer.serverName);
     const plan = replay.build(replay.room.stateEvent("m.room.member", resident.userId!)!.eventId);
     expect(plan.claimedForks).toHaveLength(1);
 

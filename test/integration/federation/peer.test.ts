@@ -3,7 +3,7 @@ import { Environment, startEnvironment } from "../../../src/env/environment.ts";
 import { FederationPeer } from "../../../src/federation/peer.ts";
 import type { MatrixClient } from "../../../src/client/client.ts";
 import { isMessage, timelineHas } from "../../../src/client/sync.ts";
-import { clientFor, mustJoinVia } from "../env/matrix.ts";
+import { clientFor } from "../env/matrix.ts";
 
 describe("the in-process federation peer against a real Synapse", () => {
   let env: Environment;
@@ -27,7 +27,7 @@ describe("the in-process federation peer against a real Synapse", () => {
   test("a Synapse user joins a room hosted by the peer and both sides see each other's messages", async () => {
     const room = peer.createRoom({ version: "11" });
     // make_join and send_join go Synapse -> peer, authenticated with X-Matrix and Synapse's key.
-    expect(await mustJoinVia(alice, room.roomId, peer.serverName)).toBe(room.roomId);
+    expect(await alice.mustJoinVia(room.roomId, peer.serverName)).toBe(room.roomId);
     expect(room.joinedServers()).toContain(env.homeserver().serverName);
 
     await peer.sendEvent(room, { type: "m.room.message", sender: peer.userId("creator"), content: { msgtype: "m.text", body: "from the peer" } });

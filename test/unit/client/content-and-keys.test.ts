@@ -3,7 +3,7 @@ import { MatrixClient } from "../../../src/client/client.ts";
 import { crossSigningKeysFor, deviceKeysFor, oneTimeKeys } from "../../../src/client/device-keys.ts";
 import { endpoints } from "../../../src/client/endpoints.ts";
 import { SchemaViolationError } from "../../../src/client/errors.ts";
-import { expectRawMatrixError } from "../../../src/client/matchers.ts";
+import { expectMatrixError } from "../../../src/client/matchers.ts";
 import { readUntil } from "../../../src/client/poll.ts";
 import { withPasswordAuth } from "../../../src/client/uia.ts";
 import { decodeBase64 } from "../../../src/protocol/base64.ts";
@@ -40,10 +40,10 @@ describe("raw requests (content repository)", () => {
     expect(res.status).toBe(404);
   });
 
-  test("expectRawMatrixError names the expected and actual errcode", async () => {
+  test("expectMatrixError names the expected and actual errcode", async () => {
     hs.overrides.set("/_matrix/client/v1/media/download/fake.test/abc", { kind: "json", status: 403, body: { errcode: "M_FORBIDDEN" } });
     const res = await client().raw(endpoints.mediaDownload, { path: { serverName: "fake.test", mediaId: "abc" } });
-    expect(() => expectRawMatrixError(res, 404, "M_NOT_FOUND")).toThrow(/expected HTTP 404 M_NOT_FOUND, got HTTP 403 M_FORBIDDEN/);
+    expect(() => expectMatrixError(res, 404, "M_NOT_FOUND")).toThrow(/expected HTTP 404 M_NOT_FOUND, got HTTP 403 M_FORBIDDEN/);
   });
 });
 

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectMatrixError } from "../../../src/client/matchers.ts";
 import { createCertificateAuthority, type CertificatePair } from "../../../src/env/tls.ts";
+import { federationEndpoints } from "../../../src/federation/endpoints.ts";
 import { FederationPeer } from "../../../src/federation/peer.ts";
-import { signXMatrixRequest, verifyServerKeys } from "../../../src/protocol/index.ts";
+import { verifyServerKeys } from "../../../src/protocol/index.ts";
 
 // Two peers on loopback: one is the other's origin, so key fetches and X-Matrix checks are real.
 describe("federation peer request authentication", () => {
@@ -25,30 +26,24 @@ describe("federation peer request authentication", () => {
   });
 
   test("publishes a self-signed key response", async () => {
-    const response = await origin.client.get(host.serverName, "/_matrix/key/v2/server");
-    expect(response.status).toBe(200);
-    const verification = verifyServerKeys(response.json as never, { expectedServerName: host.serverName });
+    const remote = origin.to(host.serverName);
+    const verification = verifyServerKeys(remote.must(await remote.serverKeys()), { expectedServerName: host.serverName });
     expect(verification.problems).toEqual([]);
     expect(verification.signedBy).toEqual([host.keyId]);
   });
 
   test("accepts a correctly signed request and records its origin", async () => {
-    const response = await origin.client.request(host.serverName, "GET", "/_matrix/federation/v1/query/profile?user_id=%40a%3Ax");
-    expect(response.status).toBe(200);
+    const remote = origin.to(host.serverName);
+    remote.must(await remote.queryProfile("@a:x"));
     const seen = await host.waitForRequest((r) => r.path === "/_matrix/federation/v1/query/profile");
     expect(seen.origin).toBe(origin.serverName);
     expect(seen.authProblem).toBeUndefined();
   });
 
   test("rejects a request signed with a key the origin does not publish", async () => {
-    const uri = "/_matrix/federation/v1/query/profile?user_id=%40forged%3Ax";
-    const authorization = signXMatrixRequest({ method: "GET", uri, origin: origin.serverName, destination: host.serverName }, origin.keyId, randomBytes(32));
-    const agent = new Agent({ connect: { ca: ca.certPem } });
-    const response = await request(`${peers.get(host.serverName)}${uri}`, { headers: { authorization }, dispatcher: agent });
-    const body = (await response.body.json()) as { errcode: string };
-    await agent.close();
-    expect(response.statusCode).toBe(401);
-    expect(body.errcode).toBe("M_UNAUTHORIZED");
+    // The origin's key id, but another private key: the signature cannot verify.
+    const response = await origin.to(host.serverName).call(federationEndpoints.queryProfile, { query: { user_id: "@forged:x" }, auth: { seed: randomBytes(32) } });
+    expectMatrixError(response, 401, "M_UNAUTHORIZED");
     const seen = await host.waitForRequest((r) => r.path === "/_matrix/federation/v1/query/profile" && r.status === 401);
     expect(seen.authProblem).toBe(`signature by ${origin.serverName} ${origin.keyId} does not verify`);
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectMatrixError } from "../../../src/client/matchers.ts";
 import { createCertificateAuthority } from "../../../src/env/tls.ts";
 import { FederationPeer } from "../../../src/federation/peer.ts";
 import type { PeerRoom, StoredEvent } from "../../../src/federation/room.ts";
@@ -57,60 +58,47 @@ describe("federation peer routes for replayed DAGs", () => {
     await asker?.stop();
   });
 
-  const path = (name: string, rest = "") => `/_matrix/federation/v1/${name}/${encodeURIComponent(room.roomId)}${rest}`;
-
   test("state_ids and state answer with the state before the given event", async () => {
-    const ids = await asker.client.request(host.serverName, "GET", path("state_ids", `?event_id=${encodeURIComponent(forkB.eventId)}`));
-    expect(ids.status).toBe(200);
-    const { pdu_ids, auth_chain_ids } = ids.json as { pdu_ids: string[]; auth_chain_ids: string[] };
+    const remote = asker.to(host.serverName);
+    const { pdu_ids, auth_chain_ids } = remote.must(await remote.stateIds(room.roomId, forkB.eventId));
     // Before B the topic is unset: B is a child of the message, not of A.
     expect(pdu_ids).not.toContain(forkA.eventId);
     expect(pdu_ids).not.toContain(forkB.eventId);
     expect(pdu_ids).toHaveLength(room.stateBefore(forkB.eventId)!.size);
     expect(auth_chain_ids.length).toBeGreaterThan(0);
-    const full = await asker.client.request(host.serverName, "GET", path("state", `?event_id=${encodeURIComponent(merge.eventId)}`));
-    const topics = (full.json as { pdus: Pdu[] }).pdus.filter((pdu) => pdu.type === "m.room.topic");
+    const topics = remote.must(await remote.state(room.roomId, merge.eventId)).pdus.filter((pdu) => pdu.type === "m.room.topic");
     // The merge resolves two topics set by the same sender: the later one (B) wins by timestamp (rooms/v2 mainline ordering).
     expect(topics.map((pdu) => pdu.content["topic"])).toEqual(["B"]);
   });
 
   test("state_ids for an unknown event is 404 M_NOT_FOUND", async () => {
-    const response = await asker.client.request(host.serverName, "GET", path("state_ids", "?event_id=%24nope"));
-    expect(response.status).toBe(404);
-    expect((response.json as { errcode: string }).errcode).toBe("M_NOT_FOUND");
+    expectMatrixError(await asker.to(host.serverName).stateIds(room.roomId, "$nope"), 404, "M_NOT_FOUND");
   });
 
   test("a claimed state replaces the derived one", async () => {
     const claimed = new Map([...room.stateBefore(forkA.eventId)!].slice(0, 2));
     room.claimStateBefore(hidden.eventId, claimed);
-    const response = await asker.client.request(host.serverName, "GET", path("state_ids", `?event_id=${encodeURIComponent(hidden.eventId)}`));
-    expect((response.json as { pdu_ids: string[] }).pdu_ids.sort()).toEqual([...claimed.values()].sort());
+    const remote = asker.to(host.serverName);
+    expect(remote.must(await remote.stateIds(room.roomId, hidden.eventId)).pdu_ids.sort()).toEqual([...claimed.values()].sort());
   });
 
   test("get_missing_events walks prev_events from latest to earliest and leaves withheld events out", async () => {
-    const response = await asker.client.request(host.serverName, "POST", path("get_missing_events"), {
-      earliest_events: [forkA.eventId],
-      latest_events: [merge.eventId],
-      limit: 10,
-      min_depth: 0,
-    });
-    expect(response.status).toBe(200);
-    expect((response.json as { events: Pdu[] }).events.map((pdu) => pdu.content["topic"] ?? pdu.content["body"])).toEqual(["B"]);
+    const remote = asker.to(host.serverName);
+    const { events } = remote.must(await remote.missingEvents(room.roomId, { earliest_events: [forkA.eventId], latest_events: [merge.eventId], limit: 10, min_depth: 0 }));
+    expect(events.map((pdu) => pdu.content["topic"] ?? pdu.content["body"])).toEqual(["B"]);
   });
 
   test("backfill returns the given events and their ancestors, newest first, up to the limit", async () => {
-    const response = await asker.client.request(host.serverName, "GET", path("backfill", `?v=${encodeURIComponent(merge.eventId)}&limit=2`));
-    expect(response.status).toBe(200);
-    const pdus = (response.json as { pdus: Pdu[] }).pdus;
+    const remote = asker.to(host.serverName);
+    const { pdus } = remote.must(await remote.backfill(room.roomId, [merge.eventId], 2));
     expect(pdus).toHaveLength(2);
     expect(pdus[0]!.content["body"]).toBe("hi");
     expect(pdus[0]!["prev_events"]).toEqual([forkA.eventId, forkB.eventId]);
   });
 
   test("event_auth returns the event's auth chain", async () => {
-    const response = await asker.client.request(host.serverName, "GET", `/_matrix/federation/v1/event_auth/${encodeURIComponent(room.roomId)}/${encodeURIComponent(merge.eventId)}`);
-    expect(response.status).toBe(200);
-    const types = (response.json as { auth_chain: Pdu[] }).auth_chain.map((pdu) => pdu.type).sort();
+    const remote = asker.to(host.serverName);
+    const types = remote.must(await remote.eventAuth(room.roomId, merge.eventId)).auth_chain.map((pdu) => pdu.type).sort();
     expect(types).toEqual(["m.room.create", "m.room.member", "m.room.power_levels"]);
   });
 
