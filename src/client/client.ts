@@ -29,6 +29,8 @@ export interface ClientOptions {
 
 export interface CallOptions {
   path?: Record<string, string>;
+  /** More request header fields, e.g. the Origin a web client sends. */
+  headers?: Record<string, string>;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   /** Send the access token (default: when the client has one). */
@@ -36,9 +38,18 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** Header fields as plain strings, repeated fields joined. */
+export function headerFields(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) if (value !== undefined) fields[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  return fields;
+}
+
 /** A response whose status and JSON body have been checked against the endpoint's schemas. */
 export interface MatrixResponse<T> {
   status: number;
+  /** Response header fields, names in lower case. */
+  headers: Record<string, string>;
   /** The JSON body; typed as the endpoint's success body, which it is only when `ok`. */
   body: T;
   ok: boolean;
@@ -148,16 +159,18 @@ export class MatrixClient {
     this.log.add(exchange);
 
     let text: string;
+    let responseHeaders: Record<string, string> = {};
     try {
       const response = await undiciRequest(`${this.baseUrl}${path}`, {
         method: ep.method,
-        headers,
+        headers: { ...headers, ...options.headers },
         ...(payload !== undefined ? { body: payload } : {}),
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#closing.signal]),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
       exchange.status = response.statusCode;
+      responseHeaders = headerFields(response.headers);
       const contentType = response.headers["content-type"];
       if (contentType) exchange.contentType = String(contentType);
       const bytes = await response.body.arrayBuffer();
@@ -190,7 +203,27 @@ export class MatrixClient {
       const what = ok ? "the success body" : "the error body (client-server-api/#standard-error-response)";
       throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, ${what} violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
     }
-    return { status, body: body as z.infer<S>, ok, endpoint: exchange.endpoint, exchange };
+    return { status, headers: responseHeaders, body: body as z.infer<S>, ok, endpoint: exchange.endpoint, exchange };
+  }
+
+  /**
+   * The CORS preflight a web browser sends before calling `ep` from a page at `origin`
+   * (client-server-api/#web-browser-clients): status and header fields, no body checked.
+   */
+  async preflight(ep: Endpoint, options: { path?: Record<string, string>; origin?: string } = {}): Promise<{ status: number; headers: Record<string, string> }> {
+    const response = await undiciRequest(`${this.baseUrl}${fillTemplate(ep.template, options.path ?? {})}`, {
+      method: "OPTIONS",
+      headers: {
+        origin: options.origin ?? "https://client.example",
+        "access-control-request-method": ep.method,
+        "access-control-request-headers": "authorization, content-type",
+      },
+      signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.#closing.signal]),
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    await response.body.arrayBuffer();
+    return { status: response.statusCode, headers: headerFields(response.headers) };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { MatrixResponse } from "../client/client.ts";
+import { headerFields, type MatrixResponse } from "../client/client.ts";
 import { endpointName, fillTemplate } from "../client/endpoint.ts";
 import { SchemaViolationError, UnexpectedResponseError } from "../client/errors.ts";
 import type { Exchange, ExchangeLog } from "../client/exchange.ts";
@@ -28,7 +28,6 @@ export interface FederationCallOptions {
 export interface FederationResult<T> extends MatrixResponse<T> {
   text: string;
   bytes: Buffer;
-  headers: Record<string, string | string[] | undefined>;
 }
 
 /** Signs an X-Matrix Authorization header as the peer, optionally with another destination or key. */
@@ -94,7 +93,7 @@ export class RemoteServer {
       const problems = checkSchema(ep.schema, response.json);
       if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${response.status}, the success body violates the spec's schema:\n${describeProblems(problems)}`, exchange);
     }
-    return { status: response.status, ok, body: response.json as z.infer<S>, endpoint: exchange.endpoint, exchange, text: response.text, bytes: response.bytes, headers: response.headers };
+    return { status: response.status, ok, body: response.json as z.infer<S>, endpoint: exchange.endpoint, exchange, text: response.text, bytes: response.bytes, headers: headerFields(response.headers) };
   }
 
   /** The body of a response that must have `status`, else a failure naming the request and response. */

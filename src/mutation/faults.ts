@@ -149,7 +149,7 @@ export const FAULTS: readonly Fault[] = [
     "GET", /\/media\/config$/, (body) => ({ ...body, "m.upload.size": "50M" })),
   rewriteSuccess({ id: "schema/pushrules-without-global", class: "schema", description: "GET /pushrules/ answers without the global ruleset", rule: "client-server-api/#get_matrixclientv3pushrules", catchers: ["client/push"] },
     "GET", /\/v3\/pushrules\/?$/, () => ({})),
-  rewriteSuccess({ id: "schema/joined_rooms-not-a-list", class: "schema", description: "/joined_rooms gives joined_rooms as an object", rule: "client-server-api/#get_matrixclientv3joined_rooms", catchers: ["client/membership"] },
+  rewriteSuccess({ id: "schema/joined_rooms-not-a-list", class: "schema", description: "/joined_rooms gives joined_rooms as an object", rule: "client-server-api/#get_matrixclientv3joined_rooms", catchers: ["client/create-room"] },
     "GET", /\/v3\/joined_rooms$/, () => ({ joined_rooms: {} })),
   {
     id: "schema/state-events-without-type", class: "schema", description: "a room's full state lists events without their type", rule: "client-server-api/#get_matrixclientv3roomsroomidstate", catchers: ["client/create-room"],
@@ -361,7 +361,7 @@ export const FAULTS: readonly Fault[] = [
     },
   },
   {
-    id: "security/cors-missing", class: "security", description: "responses carry no Access-Control-Allow-Origin, so browser clients cannot use the API", rule: "client-server-api/#web-browser-clients", catchers: ["client/discovery"],
+    id: "security/cors-missing", class: "security", description: "responses carry no Access-Control-Allow-Origin, so browser clients cannot use the API", rule: "client-server-api/#web-browser-clients", catchers: ["client/web-clients"],
     applies: route(undefined, /./),
     async handle(context) {
       const response = await context.forward();
@@ -404,7 +404,7 @@ export const FAULTS: readonly Fault[] = [
       return response.status === 403 ? json(200, { presence: "online", last_active_ago: 1 }) : response;
     },
   },
-  pretendSuccess({ id: "privacy/ignore-list-not-applied", class: "privacy", description: "ignoring a user is acknowledged but their events still arrive", rule: "client-server-api/#ignoring-users", catchers: ["client/sync"] },
+  pretendSuccess({ id: "privacy/ignore-list-not-applied", class: "privacy", description: "ignoring a user is acknowledged but their events still arrive", rule: "client-server-api/#ignoring-users", catchers: ["client/ignored-users"] },
     "PUT", /\/v3\/user\/[^/]+\/account_data\/m\.ignored_user_list$/),
 ];
 
