@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { Environment } from "../../../src/env/environment.ts";
+import { provisionUser } from "../../../src/env/homeserver.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 import { runCli } from "./cli.ts";
 import { leftovers, nothingLeft, volumeCount } from "./leftovers.ts";
@@ -32,8 +33,8 @@ describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
     for (const token of [record.appservice!.as_token, record.appservice!.hs_token]) expect(up.stdout + up.stderr).not.toContain(token);
 
     const suffix = Math.random().toString(36).slice(2, 8);
-    const alice = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `alice-${suffix}`, password: `pw-${suffix}` }));
-    const bob = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `bob-${suffix}`, password: `pw-${suffix}` }));
+    const alice = clientFor(hs.baseUrl, await provisionUser(hs, { localpart: `alice-${suffix}`, password: `pw-${suffix}` }));
+    const bob = clientFor(hs.baseUrl, await provisionUser(hs, { localpart: `bob-${suffix}`, password: `pw-${suffix}` }));
     expect(alice.userId).toBe(`@alice-${suffix}:${hs.serverName}`);
     const roomId = await alice.mustCreateRoom({ preset: "private_chat", invite: [bob.userId] });
     await bob.mustJoinRoom(roomId);
