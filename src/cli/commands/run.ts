@@ -10,7 +10,7 @@ import { REQUEST_TIMEOUT_VARIABLE, RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, type T
 import { evaluateGate, expectationsFor } from "../../gate/expectations.ts";
 import { writeReports } from "../../gate/reports.ts";
 import { runSuites, selectSuiteFiles, suiteFiles } from "../../gate/suite-runner.ts";
-import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
+import { environmentOptionsFrom, implementationKeyFrom, withEnvironmentOptions, type EnvironmentArgs } from "../environment-options.ts";
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 import { UserError } from "../user-error.ts";
 
@@ -109,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const allFiles = suiteFiles();
     const files = selectSuiteFiles(allFiles, argv.suite);
-    const { file: expectationsPath, expectations } = expectationsFor(argv.hs, argv.expect);
+    const { file: expectationsPath, expectations } = expectationsFor(implementationKeyFrom(argv), argv.expect);
     const progress = stderrProgress(argv.quiet);
     const startedAt = new Date();
 
