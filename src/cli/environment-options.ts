@@ -16,6 +16,7 @@ export function withEnvironmentOptions<T>(yargs: Argv<T>) {
     .option("db", { type: "string", choices: ["sqlite", "postgres"] as const, default: "sqlite", describe: "homeserver database" })
     .option("servers", { type: "number", choices: [1, 2], default: 1, describe: "2 starts hs1 and hs2, federating over TLS" })
     .option("image", { type: "string", describe: "image to run for --hs's implementation instead of the default" })
+    .option("hs-version", { type: "string", describe: "a release of --hs's implementation instead of the default (Synapse: any release on PyPI, built here when no registry answers)" })
     .option("image-source", {
       type: "string",
       choices: ["auto", "registry", "debian"] as const,
@@ -44,6 +45,7 @@ export interface EnvironmentArgs {
   db: string;
   servers: number;
   image?: string;
+  hsVersion?: string;
   imageSource: string;
   registry?: string;
   network: string;
@@ -59,6 +61,7 @@ export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOption
     database: argv.db as "sqlite" | "postgres",
     servers: argv.servers === 2 || argv.hs2 ? 2 : 1,
     ...(argv.image ? { image: argv.image } : {}),
+    ...(argv.hsVersion ? { version: argv.hsVersion } : {}),
     imageSource: argv.imageSource as "auto" | "registry" | "debian",
     ...(argv.registry ? { registry: argv.registry } : {}),
     network: argv.network as "host" | "bridge",

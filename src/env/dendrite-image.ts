@@ -1,10 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
 import type Dockerode from "dockerode";
 import { debianBaseImage } from "./debian-image.ts";
 import { ensureLocalImage, type BuildProgress, type LocalImageRecipe } from "./images.ts";
-import { LABEL_IMAGE_BUILT, LABEL_IMAGE_RECIPE, LABEL_IMAGE_SOURCE } from "./labels.ts";
+import { buildFromDockerfile } from "./dockerfile-build.ts";
 import { readRecipe, recipeFile, recipeHash, recipeVariable, runBuildStep, timedProgress } from "./recipes.ts";
 
 /**
@@ -64,30 +63,14 @@ async function buildDendriteImage(docker: Dockerode, progress: BuildProgress): P
     } finally {
       go.stop();
     }
-    copyFileSync(recipeFile(RECIPE, "Dockerfile"), join(context, "Dockerfile"));
-    step(`docker build ${tag} FROM ${base}`);
-    const [repo, version] = tag.split(":") as [string, string];
-    const stream = await docker.buildImage(
-      { context, src: ["Dockerfile", "dendrite", "generate-keys", "create-account"] },
-      {
-        t: `${repo}:${version}`,
-        buildargs: { BASE: base },
-        labels: {
-          [LABEL_IMAGE_SOURCE]: "debian",
-          [LABEL_IMAGE_RECIPE]: `docker/dendrite ${dendriteVersion()}`,
-          [LABEL_IMAGE_BUILT]: new Date().toISOString(),
-        },
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error, events: { error?: string }[] | undefined) => {
-        const failed = error?.message ?? events?.find((event) => event.error)?.error;
-        if (failed) reject(new Error(`docker build of ${tag} failed: ${failed}`));
-        else resolve();
-      });
+    return await buildFromDockerfile(docker, {
+      recipe: RECIPE,
+      context,
+      files: ["dendrite", "generate-keys", "create-account"],
+      tag,
+      buildArgs: { BASE: base },
+      progress: step,
     });
-    step(`built ${tag}`);
-    return tag;
   } finally {
     rmSync(context, { recursive: true, force: true });
   }

@@ -27,6 +27,8 @@ export interface EnvironmentOptions {
   servers?: 1 | 2;
   /** Image to run for hs1's implementation (and hs2's when it is the same) instead of the default. */
   image?: string;
+  /** Release of hs1's implementation (and hs2's when it is the same) instead of the default. */
+  version?: string;
   imageSource?: ImageSource;
   /** Registry to pull the default images from instead of Docker Hub (host[:port][/prefix]). */
   registry?: string;
@@ -119,12 +121,14 @@ async function resolveRunImages(
   const byProfile = new Map<string, ResolvedImage>();
   for (const profile of profiles) {
     if (byProfile.has(profile.name)) continue;
+    const chosen = profile === profiles[0];
+    const version = chosen ? options.version : undefined;
     byProfile.set(
       profile.name,
       await resolveImage(docker, "homeserver", {
-        ...(options.image && profile === profiles[0] ? { given: options.image } : {}),
-        registryImage: fromRegistry(profile.registryImage(), options.registry),
-        recipe: profile.localImage,
+        ...(options.image && chosen ? { given: options.image } : {}),
+        registryImage: fromRegistry(profile.registryImage(version), options.registry),
+        recipe: profile.localImage(version),
         source: options.imageSource,
         progress: step,
       }),
@@ -196,6 +200,8 @@ function assembleRunState(
 function runProfiles(options: EnvironmentOptions): HomeserverProfile[] {
   const first = getProfile(options.profile ?? "synapse");
   const profiles = options.servers === 2 ? [first, getProfile(options.profile2 ?? first.name)] : [first];
+  // A release the profile cannot provide is refused before anything starts.
+  if (options.version) first.localImage(options.version);
   const databaseKind = options.database ?? "sqlite";
   for (const profile of profiles) {
     if (!profile.databases.includes(databaseKind)) {

@@ -15,12 +15,13 @@ async function docker() {
   }
 }
 
-const build: CommandModule<object, { hs: string; source: string; registry?: string }> = {
+const build: CommandModule<object, { hs: string; hsVersion?: string; source: string; registry?: string }> = {
   command: "build",
   describe: "make the images a run needs available ahead of time (pull, or build from the recipes in docker/)",
   builder: (yargs) =>
     yargs
       .option("hs", { type: "string", choices: profileNames(), default: "synapse" })
+      .option("hs-version", { type: "string", describe: "a release of the implementation instead of the default (Synapse: from PyPI)" })
       .option("source", { type: "string", choices: ["auto", "registry", "debian"], default: "auto" })
       .option("registry", { type: "string", default: process.env.GAUNTLET_REGISTRY, describe: "registry to pull from instead of Docker Hub" }),
   handler: async (argv) => {
@@ -28,7 +29,18 @@ const build: CommandModule<object, { hs: string; source: string; registry?: stri
     const progress = stderrProgress();
     const source = argv.source as ImageSource;
     const profile = getProfile(argv.hs);
-    const homeserver = await resolveImage(engine, "homeserver", { registryImage: fromRegistry(profile.registryImage(), argv.registry), recipe: profile.localImage, source, progress });
+    let recipe;
+    try {
+      recipe = profile.localImage(argv.hsVersion);
+    } catch (error) {
+      throw new UserError((error as Error).message, 2);
+    }
+    const homeserver = await resolveImage(engine, "homeserver", {
+      registryImage: fromRegistry(profile.registryImage(argv.hsVersion), argv.registry),
+      recipe,
+      source,
+      progress,
+    });
     process.stdout.write(`homeserver: ${homeserver.name} (${homeserver.origin})\n`);
     if (homeserver.origin !== "debian") {
       const postgres = await resolveImage(engine, "postgres", {

@@ -100,13 +100,22 @@ export function dendriteConfig(spec: HomeserverSpec): Record<string, unknown> {
   };
 }
 
+/** The release the recipe builds: later ones are under the AGPL, so none other is offered. */
+function onlyRelease(version: string | undefined): string {
+  const release = dendriteVersion();
+  if (version && version.replace(/^v?/, "v") !== release) {
+    throw new Error(`Dendrite ${version}: only ${release} is available (the last Apache-2.0 release of github.com/matrix-org/dendrite)`);
+  }
+  return release;
+}
+
 export const dendriteProfile: HomeserverProfile = {
   name: "dendrite",
   displayName: "Dendrite",
   databases: ["sqlite", "postgres"],
   sqliteLocation: `${DENDRITE_DIR}/*.db (one file per component)`,
-  registryImage: (tag = dendriteVersion()) => `matrixdotorg/dendrite-monolith:${tag}`,
-  localImage: dendriteImage,
+  registryImage: (version) => `matrixdotorg/dendrite-monolith:${onlyRelease(version)}`,
+  localImage: (version) => (onlyRelease(version), dendriteImage),
   // Dendrite sends no email (it has no SMTP client): only the application service is wired.
   harnessServices: ["appservice"],
   healthPaths: ["/_dendrite/monitor/health", "/_matrix/client/versions"],

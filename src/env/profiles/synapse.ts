@@ -1,4 +1,5 @@
 import { debianBaseImage } from "../debian-image.ts";
+import { synapseReleaseImage } from "../synapse-image.ts";
 import { registerWithSharedSecret } from "./synapse-registration.ts";
 import type { ContainerPlan, HomeserverProfile, HomeserverSpec, MailService } from "./types.ts";
 
@@ -145,9 +146,9 @@ export const synapseProfile: HomeserverProfile = {
   displayName: "Synapse",
   databases: ["sqlite", "postgres"],
   sqliteLocation: SQLITE_FILE,
-  registryImage: (tag = "latest") => `matrixdotorg/synapse:${tag}`,
-  // The Debian-built base is a Synapse image: matrix-synapse is one of its packages.
-  localImage: debianBaseImage,
+  registryImage: (version) => `matrixdotorg/synapse:${version ? `v${version}` : "latest"}`,
+  // The Debian-built base is a Synapse image (matrix-synapse is one of its packages); other releases come from PyPI.
+  localImage: (version) => (version ? synapseReleaseImage(version) : debianBaseImage),
   harnessServices: ["appservice", "mail"],
   healthPaths: ["/health", "/_matrix/client/versions"],
 

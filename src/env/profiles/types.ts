@@ -110,10 +110,10 @@ export interface HomeserverProfile {
   databases: readonly DatabaseKind[];
   /** Where the SQLite database lives inside the container, as `env status` shows it. */
   sqliteLocation: string;
-  /** Image on a public registry, for machines that can pull. */
-  registryImage(tag?: string): string;
-  /** The image built on this machine where no registry answers. */
-  localImage: LocalImageRecipe;
+  /** Image on a public registry, for machines that can pull: the default release, or the one given. */
+  registryImage(version?: string): string;
+  /** The image built on this machine where no registry answers: the default release, or the one given. */
+  localImage(version?: string): LocalImageRecipe;
   /** Which of the harness's counterparts the implementation can be wired to. */
   harnessServices: readonly (keyof HarnessServices)[];
   /** Container setup for one homeserver of a run. Pure: no I/O. */

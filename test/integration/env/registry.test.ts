@@ -24,7 +24,7 @@ describe("images from a registry", () => {
     if (!binary) throw new Error("this test needs a container registry binary: apt-get install docker-registry (.ci/run installs it)");
     const { docker } = await connectEngine();
     // Something to push: whatever homeserver image `auto` gives on this machine.
-    const source = await resolveImage(docker, "homeserver", { registryImage: synapseProfile.registryImage(), recipe: synapseProfile.localImage, progress: () => {} });
+    const source = await resolveImage(docker, "homeserver", { registryImage: synapseProfile.registryImage(), recipe: synapseProfile.localImage(), progress: () => {} });
     dir = mkdtempSync(join(tmpdir(), "gauntlet-registry-"));
     address = `127.0.0.1:${await allocateFreePort()}`;
     writeFileSync(
