@@ -1,7 +1,8 @@
 import type { Argv } from "yargs";
 import { defaultNetworkMode, type EnvironmentOptions } from "../env/environment.ts";
-import { profileNames } from "../env/profiles/index.ts";
+import { getProfile, profileNames } from "../env/profiles/index.ts";
 import { implementationKey } from "../env/state.ts";
+import { UserError } from "./user-error.ts";
 
 /** The options every command that starts an environment accepts (`env up`, `run`, `load`, `bench`). */
 export function withEnvironmentOptions<T>(yargs: Argv<T>) {
@@ -55,6 +56,13 @@ export interface EnvironmentArgs {
 }
 
 export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOptions {
+  if (argv.hsVersion) {
+    try {
+      getProfile(argv.hs).localImage(argv.hsVersion);
+    } catch (error) {
+      throw new UserError(`--hs-version ${argv.hsVersion}: ${(error as Error).message}`, 2);
+    }
+  }
   return {
     profile: argv.hs,
     ...(argv.hs2 ? { profile2: argv.hs2 } : {}),

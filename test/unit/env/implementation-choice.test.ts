@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { environmentOptionsFrom, implementationKeyFrom } from "../../../src/cli/environment-options.ts";
 import { debianImageTag } from "../../../src/env/debian-image.ts";
 import { dendriteProfile } from "../../../src/env/profiles/dendrite.ts";
 import { synapseProfile } from "../../../src/env/profiles/synapse.ts";
@@ -27,5 +28,21 @@ describe("releases of an implementation other than the default", () => {
     expect(dendriteProfile.registryImage("0.13.8")).toBe("matrixdotorg/dendrite-monolith:v0.13.8");
     expect(dendriteProfile.localImage("v0.13.8").tag()).toMatch(/^gauntlet\/dendrite:v0\.13\.8-[0-9a-f]{10}$/);
     expect(() => dendriteProfile.localImage("0.14.0")).toThrow("Dendrite 0.14.0: only v0.13.8 is available (the last Apache-2.0 release of github.com/matrix-org/dendrite)");
+  });
+
+  test("--hs-version that the implementation cannot provide is a usage error (exit 2) naming the option", () => {
+    const argv = { hs: "dendrite", db: "sqlite", servers: 1, imageSource: "auto", network: "host", healthTimeout: 180, hsVersion: "0.14.0" };
+    expect(() => environmentOptionsFrom(argv)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^--hs-version 0\.14\.0: Dendrite 0\.14\.0: only v0\.13\.8/) }));
+    expect(environmentOptionsFrom({ ...argv, hs: "synapse", hsVersion: "1.163.2" }).version).toBe("1.163.2");
+  });
+});
+
+describe("mixed pairs", () => {
+  test("--hs2 makes two servers, and the expectations key names the pair", () => {
+    const argv = { hs: "synapse", hs2: "dendrite", db: "sqlite", servers: 1, imageSource: "auto", network: "host", healthTimeout: 180 };
+    expect(environmentOptionsFrom(argv)).toMatchObject({ profile: "synapse", profile2: "dendrite", servers: 2 });
+    expect(implementationKeyFrom(argv)).toBe("synapse+dendrite");
+    expect(implementationKeyFrom({ hs: "dendrite", servers: 2 })).toBe("dendrite");
+    expect(implementationKeyFrom({ hs: "synapse", hs2: "synapse", servers: 2 })).toBe("synapse");
   });
 });
