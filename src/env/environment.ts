@@ -63,7 +63,6 @@ function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-
 /** A started set of containers: one or two homeservers and, with PostgreSQL, their database server. */
 export class Environment {
   readonly state: RunState;
