@@ -148,5 +148,9 @@ describe("expectations files", () => {
     expect(expectationsFor("no-such-implementation")).toEqual({ file: null, expectations: null });
     const { file } = expectationsFor("synapse");
     expect(file).toMatch(/expectations\/synapse\.json$/);
+    const pair = expectationsFor("synapse+dendrite");
+    expect(pair.file).toMatch(/expectations\/synapse\+dendrite\.json$/);
+    // The pair's file takes Synapse's entries by inclusion.
+    expect(Object.keys(pair.expectations?.expectedFailures ?? {})).toEqual(expect.arrayContaining(Object.keys(expectationsFor("synapse").expectations?.expectedFailures ?? {})));
   });
 });
