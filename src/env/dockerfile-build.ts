@@ -34,17 +34,21 @@ export async function buildFromDockerfile(docker: Dockerode, build: DockerfileBu
         labels: { [LABEL_IMAGE_SOURCE]: "debian", [LABEL_IMAGE_RECIPE]: `docker/${build.recipe}`, [LABEL_IMAGE_BUILT]: new Date().toISOString() },
       },
     );
+    const tail: string[] = [];
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
         (error, events: { error?: string }[] | undefined) => {
           const failed = error?.message ?? events?.find((event) => event.error)?.error;
-          if (failed) reject(new Error(`docker build of ${build.tag} failed: ${failed}`));
+          if (failed) reject(new Error(`docker build of ${build.tag} failed: ${failed}\nLast lines of the build:\n${tail.join("\n")}`));
           else resolve();
         },
         (event: { stream?: string }) => {
-          const line = event.stream?.trim();
-          if (line && /^Step \d+\/\d+ : /.test(line)) build.progress(line.length > 160 ? `${line.slice(0, 160)}…` : line);
+          for (const line of (event.stream ?? "").split("\n").map((l) => l.trimEnd()).filter(Boolean)) {
+            tail.push(line);
+            if (tail.length > 30) tail.shift();
+            if (/^Step \d+\/\d+ : /.test(line)) build.progress(line.length > 160 ? `${line.slice(0, 160)}…` : line);
+          }
         },
       );
     });
