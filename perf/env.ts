@@ -24,7 +24,7 @@ if (values.cold) {
   console.log(`cold image build (debootstrap + apt + import): ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 // Warm: whatever image `auto` picks must already be here before timing starts.
-await resolveImage(docker, "homeserver", { registryImage: getProfile("synapse").registryImage(), progress: (l) => process.stderr.write(`  ${l}\n`) });
+await resolveImage(docker, "homeserver", { registryImage: getProfile("synapse").registryImage(), recipe: getProfile("synapse").localImage(), progress: (l) => process.stderr.write(`  ${l}\n`) });
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);

@@ -16,7 +16,7 @@ const started = Date.now();
 try {
   const hs = environment.homeserver("hs1");
   outcomes = await checkFaults(
-    { baseUrl: hs.baseUrl, serverName: hs.serverName, profile: hs.record.profile, registrationSharedSecret: hs.record.registrationSharedSecret },
+    { baseUrl: hs.baseUrl, serverName: hs.serverName, profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
     faults,
     (fault) => (quick ? fault.catchers : ["client"]),
     (line) => console.error(line),

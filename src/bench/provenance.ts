@@ -96,8 +96,7 @@ export async function databaseProvenance(env: Environment): Promise<DatabaseProv
   const { docker } = await connectEngine();
   const problems: string[] = [];
   const images = [];
-  for (const [role, resolved] of Object.entries(env.state.images)) {
-    if (!resolved) continue;
+  for (const { role, image: resolved } of env.images()) {
     const info = await docker.getImage(resolved.name).inspect().catch(() => undefined);
     images.push({ role, name: resolved.name, origin: resolved.origin, id: info?.Id ?? null, repoDigests: info?.RepoDigests ?? [], created: info?.Created ?? null });
   }

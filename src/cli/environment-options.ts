@@ -1,14 +1,23 @@
 import type { Argv } from "yargs";
 import { defaultNetworkMode, type EnvironmentOptions } from "../env/environment.ts";
-import { profileNames } from "../env/profiles/index.ts";
+import { getProfile, profileNames } from "../env/profiles/index.ts";
+import { implementationKey } from "../env/state.ts";
+import { UserError } from "./user-error.ts";
 
 /** The options every command that starts an environment accepts (`env up`, `run`, `load`, `bench`). */
 export function withEnvironmentOptions<T>(yargs: Argv<T>) {
   return yargs
     .option("hs", { type: "string", choices: profileNames(), default: "synapse", describe: "homeserver implementation" })
+    .option("hs2", {
+      type: "string",
+      choices: profileNames(),
+      defaultDescription: "--hs",
+      describe: "hs2's implementation; a different one makes a mixed pair (implies --servers 2)",
+    })
     .option("db", { type: "string", choices: ["sqlite", "postgres"] as const, default: "sqlite", describe: "homeserver database" })
     .option("servers", { type: "number", choices: [1, 2], default: 1, describe: "2 starts hs1 and hs2, federating over TLS" })
-    .option("image", { type: "string", describe: "homeserver image to run instead of the default" })
+    .option("image", { type: "string", describe: "image to run for --hs's implementation instead of the default" })
+    .option("hs-version", { type: "string", describe: "a release of --hs's implementation instead of the default (Synapse: any release on PyPI, built here when no registry answers)" })
     .option("image-source", {
       type: "string",
       choices: ["auto", "registry", "debian"] as const,
@@ -33,9 +42,11 @@ export function withEnvironmentOptions<T>(yargs: Argv<T>) {
 
 export interface EnvironmentArgs {
   hs: string;
+  hs2?: string;
   db: string;
   servers: number;
   image?: string;
+  hsVersion?: string;
   imageSource: string;
   registry?: string;
   network: string;
@@ -45,11 +56,20 @@ export interface EnvironmentArgs {
 }
 
 export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOptions {
+  if (argv.hsVersion) {
+    try {
+      getProfile(argv.hs).localImage(argv.hsVersion);
+    } catch (error) {
+      throw new UserError(`--hs-version ${argv.hsVersion}: ${(error as Error).message}`, 2);
+    }
+  }
   return {
     profile: argv.hs,
+    ...(argv.hs2 ? { profile2: argv.hs2 } : {}),
     database: argv.db as "sqlite" | "postgres",
-    servers: argv.servers === 2 ? 2 : 1,
+    servers: argv.servers === 2 || argv.hs2 ? 2 : 1,
     ...(argv.image ? { image: argv.image } : {}),
+    ...(argv.hsVersion ? { version: argv.hsVersion } : {}),
     imageSource: argv.imageSource as "auto" | "registry" | "debian",
     ...(argv.registry ? { registry: argv.registry } : {}),
     network: argv.network as "host" | "bridge",
@@ -58,4 +78,9 @@ export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOption
     // Only a refusal is passed on: by default the environment decides by its network mode.
     ...(argv.harnessServices === false ? { harnessServices: false } : {}),
   };
+}
+
+/** The expectations key of the homeservers these options start: `synapse`, or `synapse+dendrite` for a mixed pair. */
+export function implementationKeyFrom(argv: Pick<EnvironmentArgs, "hs" | "hs2" | "servers">): string {
+  return implementationKey(argv.servers === 2 || argv.hs2 ? [argv.hs, argv.hs2 ?? argv.hs] : [argv.hs]);
 }

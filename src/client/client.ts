@@ -80,7 +80,7 @@ export interface RawCallOptions {
   contentType?: string;
   auth?: boolean;
   timeoutMs?: number;
-  /** Check error bodies as the standard error (default); off for static documents such as .well-known. */
+  /** Check error bodies as the standard error (default); off for static documents such as .well-known, whose error bodies go unchecked. */
   standardErrors?: boolean;
 }
 
@@ -286,7 +286,7 @@ export class MatrixClient {
       // Errors are JSON even on binary endpoints: client-server-api/#standard-error-response.
       const problems = checkSchema(status === 401 && ep.unauthorizedSchema ? ep.unauthorizedSchema : matrixError, json);
       if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, the error body violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
-    } else if (json !== undefined) {
+    } else if (ok && json !== undefined) {
       const problems = checkSchema(ep.schema, json);
       if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${status}, the success body violates the spec's schema:\n${describeProblems(problems)}`, exchange, this.log.recent(3));
     }

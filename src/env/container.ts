@@ -5,6 +5,23 @@ import type { ContainerPlan } from "./profiles/types.ts";
 
 export type NetworkMode = "host" | "bridge";
 
+/** Where a run's containers meet: the host's loopback, or a user-defined bridge network of the run. */
+export interface RunNetwork {
+  mode: NetworkMode;
+  /** The bridge network's name (bridge mode only). */
+  bridge: string;
+}
+
+/** Services bind loopback in host mode; in bridge mode other containers must reach them. */
+export function listenAddress(network: RunNetwork): string {
+  return network.mode === "host" ? "127.0.0.1" : "0.0.0.0";
+}
+
+/** How one container joins the run's network: under an alias, with the ports it serves. */
+export function attachTo(network: RunNetwork, alias: string, exposedPorts: number[]): ContainerRequest["network"] {
+  return network.mode === "host" ? { mode: "host" } : { mode: "bridge", name: network.bridge, alias, exposedPorts };
+}
+
 export interface ContainerRequest {
   runId: string;
   role: string;

@@ -1,25 +1,34 @@
 import { randomBytes } from "node:crypto";
-import { newAppserviceRegistration } from "../appservice/registration.ts";
 import type Dockerode from "dockerode";
-import type { StartedTestContainer } from "testcontainers";
-import { containerLogs, containerState, startContainer, type NetworkMode } from "./container.ts";
-import { createDatabase, startPostgres, waitForPostgres, type PostgresServer } from "./database.ts";
+import { attachTo, listenAddress, type NetworkMode, type RunNetwork } from "./container.ts";
+import { startPostgres, waitForPostgres, type PostgresServer } from "./database.ts";
+import { debianBaseImage } from "./debian-image.ts";
 import { connectEngine } from "./engine.ts";
+import type { Homeserver } from "./homeserver.ts";
 import { POSTGRES_REGISTRY_IMAGE, fromRegistry, resolveImage, type ImageSource, type ResolvedImage } from "./images.ts";
 import { LABEL_RUN } from "./labels.ts";
 import { allocateFreePort } from "./ports.ts";
 import { getProfile } from "./profiles/index.ts";
-import type { DatabaseConfig, DatabaseKind, HarnessServices, HomeserverProfile, NewUser, ProvisionedUser } from "./profiles/types.ts";
-import { publicView, readRunState, writeRunState, type HomeserverRecord, type RunState } from "./state.ts";
+import type { DatabaseKind, HomeserverProfile } from "./profiles/types.ts";
+import { randomSecret } from "./secrets.ts";
+import { startHomeserver } from "./start-homeserver.ts";
+import { implementationKey, publicView, readRunState, writeRunState, type RunState } from "./state.ts";
 import { removeRun } from "./teardown.ts";
-import { homeserverSecrets, newSigningKey, randomSecret } from "./secrets.ts";
-import { createCertificateAuthority, issueServerCertificate } from "./tls.ts";
+import { createCertificateAuthority, type CertificatePair } from "./tls.ts";
+
+export { HomeserverStartError } from "./start-homeserver.ts";
 
 export interface EnvironmentOptions {
+  /** hs1's implementation (default synapse). */
   profile?: string;
+  /** hs2's implementation (default: hs1's); a different one makes a mixed pair. */
+  profile2?: string;
   database?: DatabaseKind;
   servers?: 1 | 2;
+  /** Image to run for hs1's implementation (and hs2's when it is the same) instead of the default. */
   image?: string;
+  /** Release of hs1's implementation (and hs2's when it is the same) instead of the default. */
+  version?: string;
   imageSource?: ImageSource;
   /** Registry to pull the default images from instead of Docker Hub (host[:port][/prefix]). */
   registry?: string;
@@ -43,13 +52,6 @@ export interface EnvironmentOptions {
   harnessServices?: boolean;
 }
 
-export class HomeserverStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "HomeserverStartError";
-  }
-}
-
 export function defaultNetworkMode(): NetworkMode {
   // Host networking is Linux-only in practice; Docker Desktop users get a user-defined bridge.
   return process.platform === "linux" ? "host" : "bridge";
@@ -61,57 +63,16 @@ function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-
-/** A running homeserver of an environment: where it is, and how to administer it. */
-export class Homeserver {
-  readonly record: HomeserverRecord;
-  readonly profile: HomeserverProfile;
-  readonly #docker: Dockerode | undefined;
-
-  constructor(record: HomeserverRecord, docker?: Dockerode) {
-    this.record = record;
-    this.profile = getProfile(record.profile);
-    this.#docker = docker;
-  }
-
-  get name(): string {
-    return this.record.name;
-  }
-  get serverName(): string {
-    return this.record.serverName;
-  }
-  get baseUrl(): string {
-    return this.record.baseUrl;
-  }
-  get federationUrl(): string {
-    return this.record.federationUrl;
-  }
-  get containerId(): string {
-    return this.record.containerId;
-  }
-  get admin(): ProvisionedUser {
-    return this.record.admin;
-  }
-
-  /** Creates a user through the profile's admin route (no user-interactive auth). */
-  registerUser(user: NewUser): Promise<ProvisionedUser> {
-    return this.profile.registerUser({ baseUrl: this.baseUrl, registrationSharedSecret: this.record.registrationSharedSecret }, user);
-  }
-
-  async logs(tail: number | "all" = 50): Promise<string> {
-    const docker = this.#docker ?? (await connectEngine()).docker;
-    return containerLogs(docker, this.containerId, tail);
-  }
-}
-
 /** A started set of containers: one or two homeservers and, with PostgreSQL, their database server. */
 export class Environment {
   readonly state: RunState;
-  readonly homeservers: Homeserver[];
 
-  constructor(state: RunState, docker?: Dockerode) {
+  constructor(state: RunState) {
     this.state = state;
-    this.homeservers = state.homeservers.map((record) => new Homeserver(record, docker));
+  }
+
+  get homeservers(): Homeserver[] {
+    return this.state.homeservers;
   }
 
   get runId(): string {
@@ -123,6 +84,14 @@ export class Environment {
     const found = this.homeservers.find((hs) => hs.name === name);
     if (!found) throw new Error(`run ${this.runId} has no homeserver ${name} (it has ${this.homeservers.map((h) => h.name).join(", ")})`);
     return found;
+  }
+
+  /** The image each container of the run runs, by role (hs1, hs2, postgres). */
+  images(): { role: string; image: ResolvedImage }[] {
+    return [
+      ...this.homeservers.map((hs) => ({ role: hs.name, image: hs.image })),
+      ...(this.state.postgres ? [{ role: "postgres", image: this.state.postgres.image }] : []),
+    ];
   }
 
   /** Everything about the run that may be shown: no tokens, passwords or keys. */
@@ -140,55 +109,105 @@ export class Environment {
   }
 }
 
-async function waitHealthy(
+
+/** One image per implementation of the run, and the image PostgreSQL runs from. */
+async function resolveRunImages(
   docker: Dockerode,
-  profile: HomeserverProfile,
-  record: { name: string; baseUrl: string; containerId: string },
-  deadlineMs: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  const start = Date.now();
-  let lastProblem = "no answer yet";
-  while (Date.now() - start < deadlineMs) {
-    signal?.throwIfAborted();
-    const state = await containerState(docker, record.containerId);
-    if (!state.running) {
-      throw new HomeserverStartError(
-        `${record.name} (${profile.displayName}) exited with code ${state.exitCode} before it became healthy. Last 50 lines of its log:\n` +
-          (await containerLogs(docker, record.containerId, 50)),
-      );
-    }
-    let healthy = true;
-    for (const path of profile.healthPaths) {
-      try {
-        const response = await fetch(new URL(path, record.baseUrl), { signal: AbortSignal.timeout(2000) });
-        await response.arrayBuffer();
-        if (response.status !== 200) {
-          healthy = false;
-          lastProblem = `GET ${path} answered HTTP ${response.status}`;
-          break;
-        }
-      } catch (error) {
-        healthy = false;
-        lastProblem = `GET ${path}: ${(error as Error).cause ? String((error as Error & { cause: Error }).cause.message) : (error as Error).message}`;
-        break;
-      }
-    }
-    if (healthy) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  profiles: HomeserverProfile[],
+  options: EnvironmentOptions,
+  step: (message: string) => void,
+): Promise<{ homeservers: ResolvedImage[]; postgres?: ResolvedImage }> {
+  const byProfile = new Map<string, ResolvedImage>();
+  for (const profile of profiles) {
+    if (byProfile.has(profile.name)) continue;
+    const chosen = profile === profiles[0];
+    const version = chosen ? options.version : undefined;
+    byProfile.set(
+      profile.name,
+      await resolveImage(docker, "homeserver", {
+        ...(options.image && chosen ? { given: options.image } : {}),
+        registryImage: fromRegistry(profile.registryImage(version), options.registry),
+        recipe: profile.localImage(version),
+        source: options.imageSource,
+        progress: step,
+      }),
+    );
+    options.signal?.throwIfAborted();
   }
-  throw new HomeserverStartError(
-    `${record.name} (${profile.displayName}) did not become healthy within ${deadlineMs / 1000} s (${lastProblem}). Last 50 lines of its log:\n` +
-      (await containerLogs(docker, record.containerId, 50)),
-  );
+  const homeservers = profiles.map((profile) => byProfile.get(profile.name)!);
+  if ((options.database ?? "sqlite") !== "postgres") return { homeservers };
+  // Images built here sit on the Debian-built base, which carries PostgreSQL too.
+  const local = homeservers.find((image) => image.origin === "debian");
+  const postgres =
+    local ??
+    (await resolveImage(docker, "postgres", {
+      registryImage: fromRegistry(POSTGRES_REGISTRY_IMAGE, options.registry),
+      recipe: debianBaseImage,
+      source: options.imageSource,
+      progress: step,
+    }));
+  return { homeservers, postgres };
 }
 
-/** Ports and credentials of the application service and mail sink the harness plays for one homeserver. */
-async function harnessServicesFor(serverHost: string): Promise<HarnessServices> {
+/** The run's PostgreSQL server, accepting connections; the homeservers' databases are created on it later. */
+async function startRunDatabase(
+  runId: string,
+  network: RunNetwork,
+  image: ResolvedImage,
+  signal: AbortSignal | undefined,
+  step: (message: string) => void,
+): Promise<PostgresServer> {
+  const port = network.mode === "host" ? await allocateFreePort() : 5432;
+  step(`starting PostgreSQL (${image.name})`);
+  const postgres = await startPostgres(
+    { runId, image: image.name, network: attachTo(network, "postgres", [5432]) },
+    { listenAddress: listenAddress(network), port, user: "gauntlet", password: randomSecret(), reachableAs: network.mode === "host" ? "127.0.0.1" : "postgres", reachablePort: port },
+  );
+  signal?.throwIfAborted();
+  await waitForPostgres(postgres, 60_000, signal);
+  step(`PostgreSQL ready on ${postgres.host}:${postgres.port}`);
+  return postgres;
+}
+
+/** The state file's content for a started run. */
+function assembleRunState(
+  runId: string,
+  options: EnvironmentOptions,
+  network: RunNetwork,
+  ca: CertificatePair,
+  homeservers: Homeserver[],
+  postgres: { server: PostgresServer; image: ResolvedImage } | undefined,
+): RunState {
+  const { server } = postgres ?? {};
   return {
-    appservice: newAppserviceRegistration(await allocateFreePort()),
-    mail: { smtpPort: await allocateFreePort(), from: `noreply@${serverHost}` },
+    version: 2,
+    runId,
+    createdAt: new Date().toISOString(),
+    network: network.mode,
+    profile: implementationKey(homeservers.map((hs) => hs.profile)),
+    database: options.database ?? "sqlite",
+    ...(options.roomVersion ? { roomVersion: options.roomVersion } : {}),
+    ca,
+    ...(postgres && server
+      ? { postgres: { containerId: server.container.getId(), host: server.host, port: server.port, user: server.user, password: server.password, image: postgres.image } }
+      : {}),
+    homeservers,
   };
+}
+
+/** The profiles of hs1 (and hs2), each able to run on the run's database. */
+function runProfiles(options: EnvironmentOptions): HomeserverProfile[] {
+  const first = getProfile(options.profile ?? "synapse");
+  const profiles = options.servers === 2 ? [first, getProfile(options.profile2 ?? first.name)] : [first];
+  // A release the profile cannot provide is refused before anything starts.
+  if (options.version) first.localImage(options.version);
+  const databaseKind = options.database ?? "sqlite";
+  for (const profile of profiles) {
+    if (!profile.databases.includes(databaseKind)) {
+      throw new Error(`${profile.displayName} does not support ${databaseKind} (it supports ${profile.databases.join(", ")})`);
+    }
+  }
+  return profiles;
 }
 
 /**
@@ -196,162 +215,55 @@ async function harnessServicesFor(serverHost: string): Promise<HarnessServices> 
  * everything the run started is removed before the promise rejects.
  */
 export async function startEnvironment(options: EnvironmentOptions = {}): Promise<Environment> {
-  const profile = getProfile(options.profile ?? "synapse");
+  const profiles = runProfiles(options);
   const databaseKind = options.database ?? "sqlite";
-  if (!profile.databases.includes(databaseKind)) {
-    throw new Error(`${profile.displayName} does not support ${databaseKind} (it supports ${profile.databases.join(", ")})`);
-  }
-  const servers = options.servers ?? 1;
-  const network = options.network ?? defaultNetworkMode();
   const progress = options.progress ?? (() => {});
   const signal = options.signal;
-  const healthTimeoutMs = options.healthTimeoutMs ?? 180_000;
-  const engine = await connectEngine();
-  const { docker } = engine;
+  const { docker } = await connectEngine();
   const runId = newRunId();
+  const network: RunNetwork = { mode: options.network ?? defaultNetworkMode(), bridge: `gauntlet-${runId}` };
   const started = Date.now();
   const step = (message: string) => progress(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 
-  step(`run ${runId}: ${servers} × ${profile.displayName} on ${databaseKind}, ${network} network`);
+  const names = profiles.map((profile) => profile.displayName);
+  step(`run ${runId}: ${names.length === 2 && names[0] !== names[1] ? names.join(" + ") : `${names.length} × ${names[0]}`} on ${databaseKind}, ${network.mode} network`);
   try {
     signal?.throwIfAborted();
-    const homeserverImage = await resolveImage(docker, "homeserver", {
-      given: options.image,
-      registryImage: fromRegistry(profile.registryImage(), options.registry),
-      source: options.imageSource,
-      progress: step,
-    });
-    let postgresImage: ResolvedImage | undefined;
-    if (databaseKind === "postgres") {
-      postgresImage =
-        homeserverImage.origin === "debian"
-          ? homeserverImage // the Debian-built image carries PostgreSQL too
-          : await resolveImage(docker, "postgres", {
-              registryImage: fromRegistry(POSTGRES_REGISTRY_IMAGE, options.registry),
-              source: options.imageSource,
-              progress: step,
-            });
-    }
+    const images = await resolveRunImages(docker, profiles, options, step);
     signal?.throwIfAborted();
-
-    let networkName = "";
-    if (network === "bridge") {
-      networkName = `gauntlet-${runId}`;
-      await docker.createNetwork({ Name: networkName, Driver: "bridge", Labels: { [LABEL_RUN]: runId } });
-    }
-    const listenAddress = network === "host" ? "127.0.0.1" : "0.0.0.0";
-    const containerNetwork = (alias: string, exposedPorts: number[]) =>
-      network === "host" ? ({ mode: "host" } as const) : ({ mode: "bridge", name: networkName, alias, exposedPorts } as const);
-
+    if (network.mode === "bridge") await docker.createNetwork({ Name: network.bridge, Driver: "bridge", Labels: { [LABEL_RUN]: runId } });
     const ca = await createCertificateAuthority(`Gauntlet run ${runId} CA`);
-
-    let postgres: PostgresServer | undefined;
-    if (databaseKind === "postgres" && postgresImage) {
-      const port = network === "host" ? await allocateFreePort() : 5432;
-      step(`starting PostgreSQL (${postgresImage.name})`);
-      postgres = await startPostgres(
-        { runId, image: postgresImage.name, network: containerNetwork("postgres", [5432]) },
-        { listenAddress, port, user: "synapse", password: randomSecret(), reachableAs: network === "host" ? "127.0.0.1" : "postgres", reachablePort: port },
-      );
-      signal?.throwIfAborted();
-      await waitForPostgres(postgres, 60_000, signal);
-      step(`PostgreSQL ready on ${postgres.host}:${postgres.port}`);
-    }
+    const postgres = images.postgres ? await startRunDatabase(runId, network, images.postgres, signal, step) : undefined;
     signal?.throwIfAborted();
 
-    const withServices = options.harnessServices ?? network === "host";
-    const names = servers === 2 ? ["hs1", "hs2"] : ["hs1"];
-    const records = await Promise.all(
-      names.map(async (name): Promise<HomeserverRecord> => {
-        const clientPort = network === "host" ? await allocateFreePort() : 8008;
-        const federationPort = network === "host" ? await allocateFreePort() : 8448;
-        const host = network === "host" ? "localhost" : name;
-        const serverName = name === "hs1" && options.serverName ? options.serverName : `${host}:${federationPort}`;
-        let database: DatabaseConfig;
-        let databaseRecord: HomeserverRecord["database"];
-        if (postgres) {
-          database = await createDatabase(postgres, `synapse_${name}`);
-          databaseRecord = { kind: "postgres", name: `synapse_${name}`, host: postgres.host, port: postgres.port };
-        } else {
-          database = { kind: "sqlite", path: "/gauntlet/homeserver.db" };
-          databaseRecord = { kind: "sqlite", name: "/gauntlet/homeserver.db" };
-        }
-        const serverHost = serverName.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
-        const tls = await issueServerCertificate(ca, { names: [...new Set([serverHost, host, "localhost", "127.0.0.1"])] });
-        const secrets = homeserverSecrets();
-        const key = newSigningKey();
-        const services = withServices ? await harnessServicesFor(serverHost) : undefined;
-        const plan = profile.plan({
-          name,
-          serverName,
-          listenAddress,
-          clientPort,
-          federationPort,
-          publicBaseUrl: name === "hs1" && options.publicBaseUrl ? options.publicBaseUrl : `http://127.0.0.1:${clientPort}/`,
-          database,
-          ...(options.roomVersion ? { roomVersion: options.roomVersion } : {}),
-          tls,
-          caCertPem: ca.certPem,
-          secrets,
-          signingKey: key,
-          ...(services ? { services } : {}),
-          ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
-        });
-        signal?.throwIfAborted();
-        step(`starting ${name} (${profile.displayName}, ${databaseKind}) as ${serverName}`);
-        const container: StartedTestContainer = await startContainer({
+    const harnessServices = options.harnessServices ?? network.mode === "host";
+    const homeservers = await Promise.all(
+      profiles.map((profile, index) =>
+        startHomeserver(docker, {
           runId,
-          role: name,
-          image: homeserverImage.name,
-          plan,
-          network: containerNetwork(name, [8008, 8448]),
-        });
-        const mappedClient = network === "host" ? clientPort : container.getMappedPort(8008);
-        const mappedFederation = network === "host" ? federationPort : container.getMappedPort(8448);
-        const baseUrl = `http://127.0.0.1:${mappedClient}`;
-        await waitHealthy(docker, profile, { name, baseUrl, containerId: container.getId() }, healthTimeoutMs, signal);
-        step(`${name} healthy at ${baseUrl}`);
-        const admin = await profile.registerUser(
-          { baseUrl, registrationSharedSecret: secrets.registrationSharedSecret },
-          { localpart: "gauntlet-admin", password: randomSecret(), admin: true },
-        );
-        return {
-          name,
-          profile: profile.name,
-          serverName,
-          baseUrl,
-          federationAddress: `127.0.0.1:${mappedFederation}`,
-          federationUrl: `https://127.0.0.1:${mappedFederation}`,
-          containerId: container.getId(),
-          database: databaseRecord,
-          signingKeyId: `ed25519:${key.version}`,
-          registrationSharedSecret: secrets.registrationSharedSecret,
-          admin,
-          ...(services?.appservice ? { appservice: services.appservice } : {}),
-          ...(services?.mail ? { mail: services.mail } : {}),
-        };
-      }),
+          name: `hs${index + 1}`,
+          profile,
+          image: images.homeservers[index]!,
+          network,
+          ca,
+          ...(postgres ? { postgres } : {}),
+          harnessServices,
+          ...(index === 0 && options.serverName ? { serverName: options.serverName } : {}),
+          ...(index === 0 && options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+          ...(options.roomVersion ? { roomVersion: options.roomVersion } : {}),
+          ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
+          healthTimeoutMs: options.healthTimeoutMs ?? 180_000,
+          ...(signal ? { signal } : {}),
+          step,
+        }),
+      ),
     );
     signal?.throwIfAborted();
 
-    const state: RunState = {
-      version: 1,
-      runId,
-      createdAt: new Date().toISOString(),
-      network,
-      profile: profile.name,
-      database: databaseKind,
-      ...(options.roomVersion ? { roomVersion: options.roomVersion } : {}),
-      images: { homeserver: homeserverImage, ...(postgresImage ? { postgres: postgresImage } : {}) },
-      ca,
-      ...(postgres
-        ? { postgres: { containerId: postgres.container.getId(), host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password } }
-        : {}),
-      homeservers: records,
-    };
+    const state = assembleRunState(runId, options, network, ca, homeservers, postgres && images.postgres ? { server: postgres, image: images.postgres } : undefined);
     writeRunState(state);
     step(`environment ${runId} ready`);
-    return new Environment(state, docker);
+    return new Environment(state);
   } catch (error) {
     step(`tearing down run ${runId} (${signal?.aborted ? "interrupted" : "start failed"})`);
     await removeRun(docker, runId).catch(() => {});

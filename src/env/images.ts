@@ -1,13 +1,14 @@
 import type Dockerode from "dockerode";
-import { buildDebianImage, canBuildDebianImage, debianImageTag, DEBIAN_IMAGE_REPO, type BuildProgress } from "./debian-image.ts";
 import { LABEL_IMAGE_BUILT, LABEL_IMAGE_SOURCE } from "./labels.ts";
+
+export type BuildProgress = (line: string) => void;
 
 export type ImageRole = "homeserver" | "postgres";
 export type ImageSource = "auto" | "registry" | "debian";
 
 export interface ResolvedImage {
   name: string;
-  /** registry: pulled from a registry; debian: built here from Debian packages; given: named by the user. */
+  /** registry: pulled from a registry; debian: built here on the Debian-built base; given: named by the user. */
   origin: "registry" | "debian" | "given";
 }
 
@@ -23,7 +24,7 @@ export function fromRegistry(image: string, registry: string | undefined): strin
   return `${registry.replace(/\/+$/, "")}/${path}`;
 }
 
-async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
+export async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
     return true;
@@ -55,26 +56,41 @@ export async function pullImage(docker: Dockerode, name: string, progress: Build
   }
 }
 
-// Images are built once per machine: concurrent runs wait for the same build.
-let building: Promise<string> | undefined;
+/** An image Gauntlet builds on this machine where no registry answers, from a recipe in `docker/`. */
+export interface LocalImageRecipe {
+  /** What the image holds, for progress lines. */
+  description: string;
+  /** Name and tag of the built image: the tag changes with the recipe, so a changed recipe builds anew. */
+  tag(): string;
+  canBuild(): { ok: boolean; reason?: string };
+  build(docker: Dockerode, progress: BuildProgress): Promise<string>;
+}
 
-async function ensureDebianImage(docker: Dockerode, progress: BuildProgress): Promise<string> {
-  const tag = debianImageTag();
+// Images are built once per machine: concurrent runs wait for the same build.
+const building = new Map<string, Promise<string>>();
+
+/** The recipe's image: the one already here, else built now (once, however many runs ask). */
+export async function ensureLocalImage(docker: Dockerode, recipe: LocalImageRecipe, progress: BuildProgress): Promise<string> {
+  const tag = recipe.tag();
   if (await imageExists(docker, tag)) return tag;
-  building ??= buildDebianImage(docker, progress).finally(() => (building = undefined));
-  return building;
+  let pending = building.get(tag);
+  if (!pending) {
+    pending = recipe.build(docker, progress).finally(() => building.delete(tag));
+    building.set(tag, pending);
+  }
+  return pending;
 }
 
 /**
  * The image to run for a role. `auto` prefers what is already on the machine (the registry
- * image, then a Debian-built one), then pulls, then builds from Debian packages.
+ * image, then a locally built one), then pulls, then builds from the recipe.
  */
 export async function resolveImage(
   docker: Dockerode,
   role: ImageRole,
-  options: { given?: string; registryImage: string; source?: ImageSource; progress: BuildProgress },
+  options: { given?: string; registryImage: string; recipe: LocalImageRecipe; source?: ImageSource; progress: BuildProgress },
 ): Promise<ResolvedImage> {
-  const { progress } = options;
+  const { progress, recipe } = options;
   if (options.given) {
     if (!(await imageExists(docker, options.given))) {
       const pulled = await pullImage(docker, options.given, progress);
@@ -85,21 +101,21 @@ export async function resolveImage(
   const source = options.source ?? "auto";
   if (source !== "debian") {
     if (await imageExists(docker, options.registryImage)) return { name: options.registryImage, origin: "registry" };
-    if (source === "auto" && (await imageExists(docker, debianImageTag()))) return { name: debianImageTag(), origin: "debian" };
+    if (source === "auto" && (await imageExists(docker, recipe.tag()))) return { name: recipe.tag(), origin: "debian" };
     progress(`pulling ${options.registryImage} for ${role}`);
     const pulled = await pullImage(docker, options.registryImage, progress);
     if (pulled.ok) return { name: options.registryImage, origin: "registry" };
     if (source === "registry") throw new Error(`could not pull ${options.registryImage}: ${pulled.reason}`);
-    const possible = canBuildDebianImage();
+    const possible = recipe.canBuild();
     if (!possible.ok) {
       throw new Error(
         `could not pull ${options.registryImage} (${pulled.reason}), and cannot build a replacement here: ${possible.reason}. ` +
           "Pull the image where a registry is reachable (docker save/load), or run `gauntlet images build` as root on Debian/Ubuntu.",
       );
     }
-    progress(`no registry reachable (${pulled.reason}); building ${debianImageTag()} from Debian packages (a few minutes, once)`);
+    progress(`no registry reachable (${pulled.reason}); building ${recipe.tag()}: ${recipe.description} (a few minutes, once)`);
   }
-  return { name: await ensureDebianImage(docker, progress), origin: "debian" };
+  return { name: await ensureLocalImage(docker, recipe, progress), origin: "debian" };
 }
 
 export interface CachedImage {
@@ -116,7 +132,7 @@ export async function listCachedImages(docker: Dockerode, registryImages: string
   const found: CachedImage[] = [];
   for (const image of all) {
     for (const tag of image.RepoTags ?? []) {
-      const debian = tag.startsWith(`${DEBIAN_IMAGE_REPO}:`) || image.Labels?.[LABEL_IMAGE_SOURCE] === "debian";
+      const debian = image.Labels?.[LABEL_IMAGE_SOURCE] === "debian";
       // Also the same images from a mirror: REGISTRY/matrixdotorg/synapse, REGISTRY/library/postgres.
       const fromAnyRegistry = registryImages.some((name) => tag === name || tag.endsWith(`/${fromRegistry(name, "x").slice(2)}`));
       if (!debian && !fromAnyRegistry) continue;
@@ -131,5 +147,3 @@ export async function listCachedImages(docker: Dockerode, registryImages: string
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
-
-export { debianImageTag };

@@ -3,42 +3,48 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ResolvedImage } from "./images.ts";
 import type { NetworkMode } from "./container.ts";
-import type { AppserviceRegistration } from "../appservice/registration.ts";
-import type { DatabaseKind, MailService, ProvisionedUser } from "./profiles/types.ts";
+import type { Homeserver } from "./homeserver.ts";
+import type { DatabaseKind } from "./profiles/types.ts";
 import type { CertificatePair } from "./tls.ts";
 
-export interface HomeserverRecord {
-  name: string;
-  profile: string;
-  serverName: string;
-  baseUrl: string;
-  /** host:port other servers connect to for federation (TLS). */
-  federationAddress: string;
-  federationUrl: string;
-  containerId: string;
-  database: { kind: DatabaseKind; name: string; host?: string; port?: number };
-  signingKeyId: string;
-  registrationSharedSecret: string;
-  admin: ProvisionedUser;
-  /** The harness's application service as registered with this homeserver (tokens included). */
-  appservice?: AppserviceRegistration;
-  /** The mail sink this homeserver sends its email to. */
-  mail?: MailService;
-}
-
 export interface RunState {
-  version: 1;
+  version: 2;
   runId: string;
   createdAt: string;
   network: NetworkMode;
+  /** The run's implementations as expectations name them: `synapse`, or `synapse+dendrite` when hs2 differs from hs1. */
   profile: string;
   database: DatabaseKind;
   roomVersion?: string;
-  images: { homeserver: ResolvedImage; postgres?: ResolvedImage };
   /** The run CA: a federation peer started later signs its certificate with it. */
   ca: CertificatePair;
-  postgres?: { containerId: string; host: string; port: number; user: string; password: string };
-  homeservers: HomeserverRecord[];
+  postgres?: { containerId: string; host: string; port: number; user: string; password: string; image: ResolvedImage };
+  homeservers: Homeserver[];
+}
+
+/** `synapse` for a run of one implementation, `synapse+dendrite` for a mixed pair (hs1 first). */
+export function implementationKey(profiles: string[]): string {
+  return [...new Set(profiles)].join("+");
+}
+
+/** What the first state format kept: one profile and one homeserver image for the whole run. */
+interface RunStateV1 extends Omit<RunState, "version" | "postgres" | "homeservers"> {
+  version: 1;
+  images: { homeserver: ResolvedImage; postgres?: ResolvedImage };
+  postgres?: Omit<NonNullable<RunState["postgres"]>, "image">;
+  homeservers: Omit<Homeserver, "image">[];
+}
+
+/** Runs started by an earlier Gauntlet stay readable (and removable). */
+function upgrade(state: RunState | RunStateV1): RunState {
+  if (state.version === 2) return state;
+  const { images, postgres, ...rest } = state;
+  return {
+    ...rest,
+    version: 2,
+    ...(postgres ? { postgres: { ...postgres, image: images.postgres ?? images.homeserver } } : {}),
+    homeservers: rest.homeservers.map((hs) => ({ ...hs, image: images.homeserver })),
+  };
 }
 
 /** Where run state lives: GAUNTLET_STATE_DIR, else $XDG_STATE_HOME/gauntlet, else ~/.local/state/gauntlet. */
@@ -67,7 +73,7 @@ export function writeRunState(state: RunState): string {
 export function readRunState(runId: string): RunState {
   const path = runStatePath(runId);
   if (!existsSync(path)) throw new Error(`no run ${runId} (no state file at ${path}); \`gauntlet env status\` lists the runs`);
-  return JSON.parse(readFileSync(path, "utf8")) as RunState;
+  return upgrade(JSON.parse(readFileSync(path, "utf8")) as RunState | RunStateV1);
 }
 
 export function listRunStates(): RunState[] {
@@ -76,7 +82,7 @@ export function listRunStates(): RunState[] {
     .filter((name) => name.endsWith(".json"))
     .map((name) => {
       try {
-        return JSON.parse(readFileSync(join(runsDir(), name), "utf8")) as RunState;
+        return upgrade(JSON.parse(readFileSync(join(runsDir(), name), "utf8")) as RunState | RunStateV1);
       } catch {
         return undefined;
       }
@@ -98,12 +104,14 @@ export function publicView(state: RunState) {
     profile: state.profile,
     database: state.database,
     roomVersion: state.roomVersion ?? null,
-    images: state.images,
     stateFile: runStatePath(state.runId),
-    postgres: state.postgres ? { containerId: state.postgres.containerId, host: state.postgres.host, port: state.postgres.port } : null,
+    postgres: state.postgres
+      ? { containerId: state.postgres.containerId, host: state.postgres.host, port: state.postgres.port, image: state.postgres.image }
+      : null,
     homeservers: state.homeservers.map((hs) => ({
       name: hs.name,
       profile: hs.profile,
+      image: hs.image,
       serverName: hs.serverName,
       baseUrl: hs.baseUrl,
       federationAddress: hs.federationAddress,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { RunSummary, TestRecord } from "./results.ts";
@@ -14,20 +14,41 @@ const expectedFailure = z.strictObject({
 export const expectationsFile = z.strictObject({
   $comment: z.string().optional(),
   homeserver: z.string(),
+  /** Other files (relative to this one) whose entries apply too; this file's own entries win. */
+  include: z.array(z.string().min(1)).optional(),
   expectedFailures: z.record(z.string().regex(/^[^:]+::.+$/, "a test id: <file>::<test name>"), expectedFailure),
 });
 export type Expectations = z.infer<typeof expectationsFile>;
 
 const EXPECTATIONS_DIR = fileURLToPath(new URL("../../expectations/", import.meta.url));
 
-/** The expectations a gate applies: the file given, else `expectations/<homeserver>.json` when it exists, else none. */
-export function expectationsFor(homeserver: string, given?: string): { file: string | null; expectations: Expectations | null } {
+/**
+ * The expectations a gate applies: the file given, else `expectations/<key>.json` when it exists,
+ * else none. The key names the run's implementations: `synapse`, or `synapse+dendrite` for a pair.
+ */
+export function expectationsFor(key: string, given?: string): { file: string | null; expectations: Expectations | null } {
   if (given) return { file: given, expectations: loadExpectations(given) };
-  const fallback = join(EXPECTATIONS_DIR, `${homeserver}.json`);
+  const fallback = join(EXPECTATIONS_DIR, `${key}.json`);
   return existsSync(fallback) ? { file: fallback, expectations: loadExpectations(fallback) } : { file: null, expectations: null };
 }
 
-export function loadExpectations(path: string): Expectations {
+/** An expectations file with the entries of the files it includes (transitively) merged in. */
+export function loadExpectations(path: string, including: string[] = []): Expectations {
+  const own = readExpectationsFile(path);
+  if (!own.include?.length) return own;
+  const expectedFailures: Expectations["expectedFailures"] = {};
+  for (const name of own.include) {
+    const included = resolve(dirname(path), name);
+    if ([...including, resolve(path)].includes(included)) {
+      throw new UserError(`expectations file ${path} includes ${name}, which includes it back: ${[...including, resolve(path), included].join(" -> ")}`, 2);
+    }
+    if (!existsSync(included)) throw new UserError(`expectations file ${path} includes ${name}, but ${included} does not exist`, 2);
+    Object.assign(expectedFailures, loadExpectations(included, [...including, resolve(path)]).expectedFailures);
+  }
+  return { ...own, expectedFailures: { ...expectedFailures, ...own.expectedFailures } };
+}
+
+function readExpectationsFile(path: string): Expectations {
   if (!existsSync(path)) throw new UserError(`expectations file ${path} does not exist`, 2);
   let raw: unknown;
   try {

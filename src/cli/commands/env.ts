@@ -38,6 +38,8 @@ export function formatEnvironment(state: RunState): string {
   for (const hs of view.homeservers) {
     lines.push(
       `${hs.name}  ${hs.serverName}`,
+      `  profile      ${hs.profile}`,
+      `  image        ${hs.image.name} (${hs.image.origin})`,
       `  baseUrl      ${hs.baseUrl}`,
       `  federation   ${hs.federationAddress} (${hs.federationUrl}, TLS from the run CA)`,
       `  database     ${hs.database.kind} ${hs.database.name}${hs.database.host ? ` at ${hs.database.host}:${hs.database.port}` : ""}`,
@@ -45,8 +47,9 @@ export function formatEnvironment(state: RunState): string {
       `  admin user   ${hs.adminUserId}`,
     );
   }
-  if (view.postgres) lines.push(`postgres  ${view.postgres.host}:${view.postgres.port}  container ${view.postgres.containerId.slice(0, 12)}`);
-  lines.push(`images    ${view.images.homeserver.name} (${view.images.homeserver.origin})`);
+  if (view.postgres) {
+    lines.push(`postgres  ${view.postgres.host}:${view.postgres.port}  container ${view.postgres.containerId.slice(0, 12)}  image ${view.postgres.image.name}`);
+  }
   lines.push(`state     ${view.stateFile} (admin credentials, mode 0600)`);
   lines.push(`stop with \`gauntlet env down ${view.runId}\``);
   return lines.join("\n");

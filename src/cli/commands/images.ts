@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { connectEngine, EngineUnavailableError } from "../../env/engine.ts";
+import { debianBaseImage } from "../../env/debian-image.ts";
 import { fromRegistry, listCachedImages, POSTGRES_REGISTRY_IMAGE, resolveImage, type ImageSource } from "../../env/images.ts";
 import { getProfile, profileNames } from "../../env/profiles/index.ts";
 import { stderrProgress } from "../progress.ts";
@@ -14,25 +15,43 @@ async function docker() {
   }
 }
 
-const build: CommandModule<object, { hs: string; source: string; registry?: string }> = {
+const build: CommandModule<object, { hs: string; hsVersion?: string; source: string; registry?: string }> = {
   command: "build",
-  describe: "make the images a run needs available ahead of time (pull, or build from Debian packages)",
+  describe: "make the images a run needs available ahead of time (pull, or build from the recipes in docker/)",
   builder: (yargs) =>
     yargs
       .option("hs", { type: "string", choices: profileNames(), default: "synapse" })
+      .option("hs-version", { type: "string", describe: "a release of the implementation instead of the default (Synapse: from PyPI)" })
       .option("source", { type: "string", choices: ["auto", "registry", "debian"], default: "auto" })
       .option("registry", { type: "string", default: process.env.GAUNTLET_REGISTRY, describe: "registry to pull from instead of Docker Hub" }),
   handler: async (argv) => {
     const engine = await docker();
     const progress = stderrProgress();
     const source = argv.source as ImageSource;
-    const homeserver = await resolveImage(engine, "homeserver", { registryImage: fromRegistry(getProfile(argv.hs).registryImage(), argv.registry), source, progress });
+    const profile = getProfile(argv.hs);
+    let recipe;
+    try {
+      recipe = profile.localImage(argv.hsVersion);
+    } catch (error) {
+      throw new UserError((error as Error).message, 2);
+    }
+    const homeserver = await resolveImage(engine, "homeserver", {
+      registryImage: fromRegistry(profile.registryImage(argv.hsVersion), argv.registry),
+      recipe,
+      source,
+      progress,
+    });
     process.stdout.write(`homeserver: ${homeserver.name} (${homeserver.origin})\n`);
     if (homeserver.origin !== "debian") {
-      const postgres = await resolveImage(engine, "postgres", { registryImage: fromRegistry(POSTGRES_REGISTRY_IMAGE, argv.registry), source, progress });
+      const postgres = await resolveImage(engine, "postgres", {
+        registryImage: fromRegistry(POSTGRES_REGISTRY_IMAGE, argv.registry),
+        recipe: debianBaseImage,
+        source,
+        progress,
+      });
       process.stdout.write(`postgres:   ${postgres.name} (${postgres.origin})\n`);
     } else {
-      process.stdout.write(`postgres:   ${homeserver.name} (debian; the same image carries PostgreSQL)\n`);
+      process.stdout.write(`postgres:   ${homeserver.name} (built on the Debian base, which carries PostgreSQL)\n`);
     }
   },
 };
@@ -55,7 +74,7 @@ const list: CommandModule<object, { json: boolean }> = {
     for (const image of images) {
       process.stdout.write(
         `${image.name.padEnd(45)} ${image.id}  ${(image.sizeBytes / 2 ** 20).toFixed(0).padStart(5)} MiB  ` +
-          `${image.origin === "debian" ? "built here from Debian packages" : "pulled from a registry"}, ${image.created}\n`,
+          `${image.origin === "debian" ? "built here on the Debian-built base" : "pulled from a registry"}, ${image.created}\n`,
       );
     }
   },

@@ -1,9 +1,10 @@
+import { dendriteProfile } from "./dendrite.ts";
 import { synapseProfile } from "./synapse.ts";
 import type { HomeserverProfile } from "./types.ts";
 
 export type { HomeserverProfile } from "./types.ts";
 
-const profiles: Record<string, HomeserverProfile> = { synapse: synapseProfile };
+const profiles: Record<string, HomeserverProfile> = { synapse: synapseProfile, dendrite: dendriteProfile };
 
 export function profileNames(): string[] {
   return Object.keys(profiles);

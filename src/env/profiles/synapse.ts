@@ -1,9 +1,12 @@
+import { debianBaseImage } from "../debian-image.ts";
+import { synapseReleaseImage } from "../synapse-image.ts";
 import { registerWithSharedSecret } from "./synapse-registration.ts";
 import type { ContainerPlan, HomeserverProfile, HomeserverSpec, MailService } from "./types.ts";
 
 /** Where everything of a Synapse container lives; not a VOLUME of any image, so removal takes it all. */
 export const SYNAPSE_DIR = "/gauntlet";
 const APPSERVICE_FILE = `${SYNAPSE_DIR}/appservice.yaml`;
+const SQLITE_FILE = `${SYNAPSE_DIR}/homeserver.db`;
 
 // Complement's values: high enough that no suite or load scenario is throttled.
 const unlimited = { per_second: 9999, burst_count: 9999 };
@@ -12,7 +15,7 @@ const unlimited = { per_second: 9999, burst_count: 9999 };
 export function synapseConfig(spec: HomeserverSpec): Record<string, unknown> {
   const database =
     spec.database.kind === "sqlite"
-      ? { name: "sqlite3", args: { database: spec.database.path } }
+      ? { name: "sqlite3", args: { database: SQLITE_FILE } }
       : {
           name: "psycopg2",
           args: {
@@ -142,7 +145,11 @@ export const synapseProfile: HomeserverProfile = {
   name: "synapse",
   displayName: "Synapse",
   databases: ["sqlite", "postgres"],
-  registryImage: (tag = "latest") => `matrixdotorg/synapse:${tag}`,
+  sqliteLocation: SQLITE_FILE,
+  registryImage: (version) => `matrixdotorg/synapse:${version ? `v${version}` : "latest"}`,
+  // The Debian-built base is a Synapse image (matrix-synapse is one of its packages); other releases come from PyPI.
+  localImage: (version) => (version ? synapseReleaseImage(version) : debianBaseImage),
+  harnessServices: ["appservice", "mail"],
   healthPaths: ["/health", "/_matrix/client/versions"],
 
   plan(spec: HomeserverSpec): ContainerPlan {

@@ -1,5 +1,6 @@
 import type { AppserviceRegistration } from "../../appservice/registration.ts";
 import type { RegisteredAccount } from "../../client/registration.ts";
+import type { LocalImageRecipe } from "../images.ts";
 import type { CertificatePair } from "../tls.ts";
 
 export type DatabaseKind = "sqlite" | "postgres";
@@ -14,10 +15,9 @@ export interface PostgresDatabase {
   database: string;
 }
 
-/** An SQLite file inside the homeserver's data directory. */
+/** SQLite inside the homeserver's container, where its profile keeps it (`sqliteLocation`). */
 export interface SqliteDatabase {
   kind: "sqlite";
-  path: string;
 }
 
 export type DatabaseConfig = PostgresDatabase | SqliteDatabase;
@@ -105,8 +105,14 @@ export interface HomeserverProfile {
   name: string;
   displayName: string;
   databases: readonly DatabaseKind[];
-  /** Image on a public registry, for machines that can pull. */
-  registryImage(tag?: string): string;
+  /** Where the SQLite database lives inside the container, as `env status` shows it. */
+  sqliteLocation: string;
+  /** Image on a public registry, for machines that can pull: the default release, or the one given. */
+  registryImage(version?: string): string;
+  /** The image built on this machine where no registry answers: the default release, or the one given. */
+  localImage(version?: string): LocalImageRecipe;
+  /** Which of the harness's counterparts the implementation can be wired to. */
+  harnessServices: readonly (keyof HarnessServices)[];
   /** Container setup for one homeserver of a run. Pure: no I/O. */
   plan(spec: HomeserverSpec): ContainerPlan;
   /** Paths on the client listener that answer 200 once the homeserver serves requests. */

@@ -4,8 +4,7 @@ import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 import { runCli } from "./cli.ts";
 import { leftovers, nothingLeft, volumeCount } from "./leftovers.ts";
-import { isMessage, timelineHas } from "../../../src/client/sync.ts";
-import { clientFor } from "./matrix.ts";
+import { exchangeMessage } from "./matrix.ts";
 
 describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
   test("two users exchange a message, and env down leaves nothing behind", async () => {
@@ -31,14 +30,9 @@ describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
     expect(up.stdout).toContain(`127.0.0.1:${record.mail!.smtpPort}`);
     for (const token of [record.appservice!.as_token, record.appservice!.hs_token]) expect(up.stdout + up.stderr).not.toContain(token);
 
-    const suffix = Math.random().toString(36).slice(2, 8);
-    const alice = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `alice-${suffix}`, password: `pw-${suffix}` }));
-    const bob = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `bob-${suffix}`, password: `pw-${suffix}` }));
-    expect(alice.userId).toBe(`@alice-${suffix}:${hs.serverName}`);
-    const roomId = await alice.mustCreateRoom({ preset: "private_chat", invite: [bob.userId] });
-    await bob.mustJoinRoom(roomId);
-    await alice.mustSendMessage(roomId, `hello from ${db}`);
-    await bob.syncUntil(timelineHas(roomId, isMessage(`hello from ${db}`)), { timeoutMs: 60_000 });
+    // Two provisioned users, a private room, and a message that reaches the other through /sync.
+    const { alice } = await exchangeMessage(hs, `hello from ${db}`);
+    expect(alice.userId).toMatch(new RegExp(`^@alice-[a-z0-9]+:${hs.serverName}$`));
 
     const ports = [new URL(hs.baseUrl).port, hs.federationUrl.split(":").at(-1), env.state.postgres?.port].filter(Boolean).map(Number);
     const down = await runCli(["env", "down", view.runId]);

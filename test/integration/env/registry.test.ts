@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connectEngine } from "../../../src/env/engine.ts";
 import { startEnvironment } from "../../../src/env/environment.ts";
+import { provisionUser } from "../../../src/env/homeserver.ts";
 import { fromRegistry, POSTGRES_REGISTRY_IMAGE, resolveImage } from "../../../src/env/images.ts";
 import { debianImageTag } from "../../../src/env/debian-image.ts";
 import { allocateFreePort } from "../../../src/env/ports.ts";
@@ -23,7 +24,7 @@ describe("images from a registry", () => {
     if (!binary) throw new Error("this test needs a container registry binary: apt-get install docker-registry (.ci/run installs it)");
     const { docker } = await connectEngine();
     // Something to push: whatever homeserver image `auto` gives on this machine.
-    const source = await resolveImage(docker, "homeserver", { registryImage: synapseProfile.registryImage(), progress: () => {} });
+    const source = await resolveImage(docker, "homeserver", { registryImage: synapseProfile.registryImage(), recipe: synapseProfile.localImage(), progress: () => {} });
     dir = mkdtempSync(join(tmpdir(), "gauntlet-registry-"));
     address = `127.0.0.1:${await allocateFreePort()}`;
     writeFileSync(
@@ -62,11 +63,11 @@ describe("images from a registry", () => {
     const messages: string[] = [];
     const env = await startEnvironment({ database: "postgres", registry: address, imageSource: "registry", progress: (m) => messages.push(m) });
     try {
-      expect(env.state.images.homeserver).toEqual({ name: `${address}/matrixdotorg/synapse:latest`, origin: "registry" });
-      expect(env.state.images.postgres).toEqual({ name: `${address}/library/postgres:18`, origin: "registry" });
+      expect(env.homeserver().image).toEqual({ name: `${address}/matrixdotorg/synapse:latest`, origin: "registry" });
+      expect(env.state.postgres?.image).toEqual({ name: `${address}/library/postgres:18`, origin: "registry" });
       expect(messages.join("\n")).toContain(`pulling ${address}/matrixdotorg/synapse:latest`);
-      expect(env.state.images.homeserver.name).not.toBe(debianImageTag());
-      const user = await env.homeserver().registerUser({ localpart: "from-registry", password: "pw-from-registry" });
+      expect(env.homeserver().image.name).not.toBe(debianImageTag());
+      const user = await provisionUser(env.homeserver(), { localpart: "from-registry", password: "pw-from-registry" });
       expect(user.userId).toBe(`@from-registry:${env.homeserver().serverName}`);
     } finally {
       await env.stop();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Environment, startEnvironment } from "../../../src/env/environment.ts";
+import { provisionUser } from "../../../src/env/homeserver.ts";
 import { ResourceSampler, databaseSizes } from "../../../src/env/resources.ts";
 
 describe("resource sampling through the engine API", () => {
@@ -15,7 +16,7 @@ describe("resource sampling through the engine API", () => {
     const before = await databaseSizes(env.state);
     const sampler = await ResourceSampler.forRun(env.state, 200);
     await sampler.start();
-    for (let i = 0; i < 15; i++) await env.homeserver().registerUser({ localpart: `load-${i}`, password: `pw-${i}` });
+    for (let i = 0; i < 15; i++) await provisionUser(env.homeserver(), { localpart: `load-${i}`, password: `pw-${i}` });
     const summary = await sampler.stop();
     const byRole = Object.fromEntries(summary.map((s) => [s.role, s]));
     expect(Object.keys(byRole).sort()).toEqual(["hs1", "postgres"]);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Environment, startEnvironment } from "../../../src/env/environment.ts";
+import { provisionUser } from "../../../src/env/homeserver.ts";
 import { FederationPeer } from "../../../src/federation/peer.ts";
 import { StateResReplay } from "../../../src/federation/state-res-replay.ts";
 import { eventWithId, timelineHas } from "../../../src/client/sync.ts";
@@ -28,7 +29,7 @@ describe("federation peer replaying a forked DAG to Synapse", () => {
 
   test("Synapse accepts the invite, pulls the claimed fork and fetches the state at its withheld parent", async () => {
     const hs = env.homeserver("hs1");
-    const resident = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `resident-${Date.now()}`, password: "pw-resident-123" }));
+    const resident = clientFor(hs.baseUrl, await provisionUser(hs, { localpart: `resident-${Date.now()}`, password: "pw-resident-123" }));
     const file = fileURLToPath(new URL("../../../fixtures/state-res/msc4297-problem-a-v12.json", import.meta.url));
     const fixture = parseStateResFixture(JSON.parse(readFileSync(file, "utf8")), file);
     const replay = StateResReplay.start(fixture, { serverName: peer.serverName, sign: (event, version) => peer.sign(event, version) });

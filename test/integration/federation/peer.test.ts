@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Environment, startEnvironment } from "../../../src/env/environment.ts";
+import { provisionUser } from "../../../src/env/homeserver.ts";
 import { FederationPeer } from "../../../src/federation/peer.ts";
 import type { MatrixClient } from "../../../src/client/client.ts";
 import { isMessage, timelineHas } from "../../../src/client/sync.ts";
@@ -17,7 +18,7 @@ describe("the in-process federation peer against a real Synapse", () => {
       ca: env.state.ca,
       directory: (name) => env.homeservers.find((h) => h.serverName === name)?.federationUrl,
     }).start();
-    alice = clientFor(hs.baseUrl, await hs.registerUser({ localpart: `alice-${Date.now()}`, password: "pw-alice-123" }));
+    alice = clientFor(hs.baseUrl, await provisionUser(hs, { localpart: `alice-${Date.now()}`, password: "pw-alice-123" }));
   });
   afterAll(async () => {
     await peer?.stop();

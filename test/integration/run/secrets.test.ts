@@ -56,7 +56,7 @@ test("no artefact of a run with failing tests holds a token, password or shared 
   try {
     proxy.inject(faultById("errors/error-as-html"));
     run = await runCli(
-      ["run", "--url", proxy.url, "--server-name", hs.serverName, "--registration-secret", hs.record.registrationSharedSecret, "--suite", "client/login", "--suite", "client/account", "--out", out],
+      ["run", "--url", proxy.url, "--server-name", hs.serverName, "--registration-secret", hs.registrationSharedSecret, "--suite", "client/login", "--suite", "client/account", "--out", out],
       { timeoutMs: 600_000 },
     );
   } finally {
@@ -66,9 +66,9 @@ test("no artefact of a run with failing tests holds a token, password or shared 
   const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { summary: { failed: number } };
   expect(results.summary.failed).toBeGreaterThan(5);
   // Every token the homeserver issued during the run, and the environment's own secrets.
-  const tokens = (await queryRunPostgres(environment.state, "SELECT token FROM access_tokens UNION SELECT token FROM refresh_tokens", hs.record.database.name)).split("\n").map((t) => t.trim()).filter(Boolean);
+  const tokens = (await queryRunPostgres(environment.state, "SELECT token FROM access_tokens UNION SELECT token FROM refresh_tokens", hs.database.name)).split("\n").map((t) => t.trim()).filter(Boolean);
   expect(tokens.length).toBeGreaterThan(5);
-  const record = hs.record;
+  const record = hs;
   const secrets = [...tokens, record.registrationSharedSecret, record.admin.accessToken, record.admin.password, environment.state.postgres!.password];
   if (record.appservice) secrets.push(record.appservice.as_token, record.appservice.hs_token);
   const artefacts = [...output("gauntlet run", run), ...readTree(out)];

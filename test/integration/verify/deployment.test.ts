@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startEnvironment, type Environment, type Homeserver } from "../../../src/env/environment.ts";
+import { startEnvironment, type Environment } from "../../../src/env/environment.ts";
+import { provisionUser, type Homeserver } from "../../../src/env/homeserver.ts";
 import { allocateFreePort } from "../../../src/env/ports.ts";
 import { issueServerCertificate } from "../../../src/env/tls.ts";
 import { verifyDeployment } from "../../../src/verify/index.ts";
@@ -44,7 +45,7 @@ beforeAll(async () => {
     progress: (m) => console.error(m),
   });
   hs = env.homeserver("hs1");
-  await hs.registerUser({ localpart: user.localpart, password: user.password });
+  await provisionUser(hs, { localpart: user.localpart, password: user.password });
   caFile = join(workDir, "ca.pem");
   writeFileSync(caFile, env.state.ca.certPem);
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startEnvironment, type Environment, type Homeserver } from "../../../src/env/environment.ts";
+import { startEnvironment, type Environment } from "../../../src/env/environment.ts";
+import { provisionUser, type Homeserver } from "../../../src/env/homeserver.ts";
 import { allocateFreePort } from "../../../src/env/ports.ts";
 import { verifyDeployment } from "../../../src/verify/index.ts";
 import type { VerifyOptions, VerifyReport } from "../../../src/verify/types.ts";
@@ -18,7 +19,7 @@ beforeAll(async () => {
   const port = await allocateFreePort();
   env = await startEnvironment({ database: "sqlite", serverName: SERVER_NAME, publicBaseUrl: `https://${MATRIX_HOST}:${port}/`, progress: (m) => console.error(m) });
   hs = env.homeserver("hs1");
-  await hs.registerUser({ localpart: user.localpart, password: user.password });
+  await provisionUser(hs, { localpart: user.localpart, password: user.password });
   deployment = await startDeployment({ clientUrl: hs.baseUrl, federationUrl: hs.federationUrl }, env.state.ca, {}, port);
 });
 

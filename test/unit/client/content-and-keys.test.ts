@@ -40,6 +40,12 @@ describe("raw requests (content repository)", () => {
     expect(res.status).toBe(404);
   });
 
+  test("a static document's JSON error body is not held to the document's schema when standard errors are off", async () => {
+    hs.overrides.set("/.well-known/matrix/support", { kind: "json", status: 404, body: { errcode: "M_UNRECOGNIZED", error: "Unrecognized request" } });
+    const res = await client().raw(endpoints.wellKnownSupport, { standardErrors: false });
+    expect(res).toMatchObject({ status: 404, ok: false, json: { errcode: "M_UNRECOGNIZED" } });
+  });
+
   test("expectMatrixError names the expected and actual errcode", async () => {
     hs.overrides.set("/_matrix/client/v1/media/download/fake.test/abc", { kind: "json", status: 403, body: { errcode: "M_FORBIDDEN" } });
     const res = await client().raw(endpoints.mediaDownload, { path: { serverName: "fake.test", mediaId: "abc" } });

@@ -1,25 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { newAppserviceRegistration } from "../../../src/appservice/registration.ts";
 import { SYNAPSE_DIR, synapseConfig, synapseLogConfig, synapseProfile } from "../../../src/env/profiles/synapse.ts";
-import type { HomeserverSpec } from "../../../src/env/profiles/types.ts";
-import { homeserverSecrets, newSigningKey } from "../../../src/env/secrets.ts";
+import { newSigningKey } from "../../../src/env/secrets.ts";
+import { homeserverSpec } from "./homeserver-spec.ts";
 
-function spec(overrides: Partial<HomeserverSpec> = {}): HomeserverSpec {
-  return {
-    name: "hs1",
-    serverName: "localhost:8448",
-    listenAddress: "127.0.0.1",
-    clientPort: 8008,
-    federationPort: 8448,
-    publicBaseUrl: "http://127.0.0.1:8008/",
-    database: { kind: "sqlite", path: "/gauntlet/homeserver.db" },
-    tls: { certPem: "CERT", keyPem: "KEY" },
-    caCertPem: "CA",
-    secrets: homeserverSecrets(),
-    signingKey: newSigningKey(),
-    ...overrides,
-  };
-}
+const spec = homeserverSpec;
 
 describe("Synapse test-mode configuration", () => {
   test("sets every rate limit far above what a suite or load scenario sends", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { TestRecord } from "../../../src/run/results.ts";
 import { UserError } from "../../../src/errors/user-error.ts";
-import { evaluateGate, loadExpectations, type Expectations } from "../../../src/run/expectations.ts";
+import { evaluateGate, expectationsFor, loadExpectations, type Expectations } from "../../../src/run/expectations.ts";
 
 function record(id: string, status: TestRecord["status"]): TestRecord {
   const [file] = id.split("::");
@@ -112,5 +112,45 @@ describe("expectations files", () => {
 
   test("a missing file is a user error", () => {
     expect(() => loadExpectations(join(dir, "absent.json"))).toThrow(/does not exist/);
+  });
+
+  test("an included file's entries apply, and the including file's own entry wins for the same test", () => {
+    const sub = mkdtempSync(join(tmpdir(), "gauntlet-include-"));
+    writeFileSync(join(sub, "synapse.json"), JSON.stringify({ homeserver: "synapse", expectedFailures: { "client/a::x": { reason: "synapse fails x" }, "client/a::y": { reason: "synapse fails y" } } }));
+    writeFileSync(join(sub, "dendrite.json"), JSON.stringify({ homeserver: "dendrite", expectedFailures: { "client/a::z": { reason: "dendrite fails z" } } }));
+    writeFileSync(
+      join(sub, "synapse+dendrite.json"),
+      JSON.stringify({ homeserver: "synapse+dendrite", include: ["synapse.json", "dendrite.json"], expectedFailures: { "client/a::y": { reason: "in a pair y fails otherwise" } } }),
+    );
+    const loaded = loadExpectations(join(sub, "synapse+dendrite.json"));
+    expect(loaded.homeserver).toBe("synapse+dendrite");
+    expect(Object.fromEntries(Object.entries(loaded.expectedFailures).map(([id, entry]) => [id, entry.reason]))).toEqual({
+      "client/a::x": "synapse fails x",
+      "client/a::y": "in a pair y fails otherwise",
+      "client/a::z": "dendrite fails z",
+    });
+  });
+
+  test("an include that does not exist is a user error naming it", () => {
+    const path = join(dir, "includes-absent.json");
+    writeFileSync(path, JSON.stringify({ homeserver: "x", include: ["nowhere.json"], expectedFailures: {} }));
+    expect(() => loadExpectations(path)).toThrow(UserError);
+    expect(() => loadExpectations(path)).toThrow(/includes nowhere\.json, but .*nowhere\.json does not exist/);
+  });
+
+  test("files that include each other are a user error showing the cycle", () => {
+    writeFileSync(join(dir, "a.json"), JSON.stringify({ homeserver: "a", include: ["b.json"], expectedFailures: {} }));
+    writeFileSync(join(dir, "b.json"), JSON.stringify({ homeserver: "b", include: ["a.json"], expectedFailures: {} }));
+    expect(() => loadExpectations(join(dir, "a.json"))).toThrow(/includes a\.json, which includes it back/);
+  });
+
+  test("a key selects expectations/<key>.json when that file exists, else no expectations", () => {
+    expect(expectationsFor("no-such-implementation")).toEqual({ file: null, expectations: null });
+    const { file } = expectationsFor("synapse");
+    expect(file).toMatch(/expectations\/synapse\.json$/);
+    const pair = expectationsFor("synapse+dendrite");
+    expect(pair.file).toMatch(/expectations\/synapse\+dendrite\.json$/);
+    // The pair's file takes Synapse's entries by inclusion.
+    expect(Object.keys(pair.expectations?.expectedFailures ?? {})).toEqual(expect.arrayContaining(Object.keys(expectationsFor("synapse").expectations?.expectedFailures ?? {})));
   });
 });
