@@ -1,4 +1,6 @@
+import { percentileSupported } from "../load/summary/terminal-summary.ts";
 import { matchMetrics } from "./bench-scenarios.ts";
+import { meanInterval, ratioInterval, verdictOf, type Interval, type Verdict } from "./statistics.ts";
 import type { BenchResults, BenchRun } from "./results.ts";
 
 // Pure arithmetic over results.json: which quantities a scenario has, their spread over
@@ -17,6 +19,8 @@ export interface Quantity {
   lowerIsBetter: boolean;
   /** Per database, one value per repeat (index = repeat - 1); null when that run lacks it. */
   values: Record<string, (number | null)[]>;
+  /** Why values are missing although the runs measured something, e.g. "n/a: 30 samples" for a p99. */
+  note?: string;
 }
 
 export interface Spread {
@@ -40,7 +44,13 @@ export interface Ratio {
 export interface ComparisonRow {
   quantity: Quantity;
   spreads: Record<string, Spread | null>;
+  /** Each side's mean with its bootstrap 95% interval over repeats. */
+  intervals: Record<string, Interval | null>;
   ratio: Ratio | null;
+  /** numerator/denominator with its bootstrap 95% interval. */
+  ratioInterval: Interval | null;
+  /** What the interval says of the numerator: better, worse, no difference, or too few repeats to say. */
+  verdict: Verdict;
 }
 
 export function spread(values: readonly (number | null)[]): Spread | null {
@@ -67,10 +77,10 @@ export function ratio(numerator: readonly (number | null)[], denominator: readon
     : { value, min: value, max: value, pairs: 0 };
 }
 
-const TREND_STATS: { stat: string; label: string }[] = [
-  { stat: "med", label: "p50" },
-  { stat: "p(95)", label: "p95" },
-  { stat: "p(99)", label: "p99" },
+const TREND_STATS: { stat: string; label: string; quantile?: number }[] = [
+  { stat: "med", label: "p50", quantile: 0.5 },
+  { stat: "p(95)", label: "p95", quantile: 0.95 },
+  { stat: "p(99)", label: "p99", quantile: 0.99 },
   { stat: "max", label: "max" },
 ];
 
@@ -103,7 +113,10 @@ export function scenarioQuantities(results: BenchResults, scenario: string): Qua
   const headline = [...new Set((settings?.headline ?? []).flatMap((entry) => matchMetrics(entry, names)))];
   for (const metric of headline) {
     const unit: Unit = metric.includes("bytes") ? "bytes" : "ms";
-    for (const { stat, label } of TREND_STATS) {
+    for (const { stat, label, quantile } of TREND_STATS) {
+      // A percentile is only reported from runs with enough samples beyond it (terminal-summary.ts).
+      const supported = (run: BenchRun) => quantile === undefined || percentileSupported(quantile, numberAt(run, metric, "count") ?? Number.POSITIVE_INFINITY);
+      const unsupported = runs.filter((run) => metric in run.metrics && !supported(run));
       quantities.push({
         scenario,
         key: `${metric}:${label}`,
@@ -111,7 +124,8 @@ export function scenarioQuantities(results: BenchResults, scenario: string): Qua
         group: "latency",
         unit,
         lowerIsBetter: true,
-        values: collect((run) => numberAt(run, metric, stat)),
+        values: collect((run) => (supported(run) ? numberAt(run, metric, stat) : null)),
+        ...(unsupported.length > 0 ? { note: `n/a in ${unsupported.length} run(s): ${Math.min(...unsupported.map((r) => numberAt(r, metric, "count") ?? 0))} samples` } : {}),
       });
     }
   }
@@ -183,11 +197,18 @@ export function scenarioQuantities(results: BenchResults, scenario: string): Qua
  */
 export function compare(results: BenchResults, numerator = "postgres", denominator = "sqlite"): ComparisonRow[] {
   return results.settings.scenarios.flatMap((scenario) =>
-    scenarioQuantities(results, scenario).map((quantity) => ({
-      quantity,
-      spreads: Object.fromEntries(Object.entries(quantity.values).map(([db, values]) => [db, spread(values)])),
-      ratio: quantity.values[numerator] && quantity.values[denominator] ? ratio(quantity.values[numerator], quantity.values[denominator]) : null,
-    })),
+    scenarioQuantities(results, scenario).map((quantity) => {
+      const [top, bottom] = [quantity.values[numerator], quantity.values[denominator]];
+      const interval = top && bottom ? ratioInterval(top, bottom) : null;
+      return {
+        quantity,
+        spreads: Object.fromEntries(Object.entries(quantity.values).map(([db, values]) => [db, spread(values)])),
+        intervals: Object.fromEntries(Object.entries(quantity.values).map(([db, values]) => [db, meanInterval(values)])),
+        ratio: top && bottom ? ratio(top, bottom) : null,
+        ratioInterval: interval,
+        verdict: verdictOf(interval, quantity.lowerIsBetter),
+      };
+    }),
   );
 }
 
@@ -209,4 +230,12 @@ export function formatValue(value: number, unit: Unit): string {
 export function formatRatio(r: Ratio | null): string {
   if (!r) return "–";
   return r.pairs > 1 ? `${r.value.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})` : `${r.value.toFixed(2)}×`;
+}
+
+/** A ratio with its 95% interval and what it says: `1.40× [1.21–1.62] worse`. */
+export function formatRatioInterval(row: ComparisonRow): string {
+  const r = row.ratioInterval;
+  if (!r) return "–";
+  const interval = r.n > 1 ? ` [${r.low.toFixed(2)}–${r.high.toFixed(2)}]` : "";
+  return `${r.estimate.toFixed(2)}×${interval} ${row.verdict}`;
 }

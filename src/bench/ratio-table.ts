@@ -1,4 +1,5 @@
-import { compare, formatRatio, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import { compare, formatRatioInterval, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import { scenarioVerdict } from "./verdicts.ts";
 import type { BenchResults } from "./results.ts";
 
 function cell(spread: Spread | null, unit: Unit): string {
@@ -15,7 +16,7 @@ export function renderRatioTable(results: BenchResults, numerator = "postgres", 
   const databases = results.settings.databases;
   const rows = compare(results, numerator, denominator);
   const withRatio = databases.includes(numerator) && databases.includes(denominator);
-  const header = ["quantity", ...databases.map((db) => `${db} (mean ±sd)`), ...(withRatio ? [`${numerator}/${denominator} (range)`] : [])];
+  const header = ["quantity", ...databases.map((db) => `${db} (mean ±sd)`), ...(withRatio ? [`${numerator}/${denominator} [95% CI] verdict`] : [])];
   const lines: string[][] = [];
   const sections: { title: string; rows: ComparisonRow[] }[] = [];
   for (const scenario of results.settings.scenarios) sections.push({ title: scenario, rows: rows.filter((r) => r.quantity.scenario === scenario) });
@@ -23,8 +24,8 @@ export function renderRatioTable(results: BenchResults, numerator = "postgres", 
     title: section.title,
     lines: section.rows.map((row) => [
       `  ${row.quantity.label}`,
-      ...databases.map((db) => cell(row.spreads[db] ?? null, row.quantity.unit)),
-      ...(withRatio ? [formatRatio(row.ratio)] : []),
+      ...databases.map((db) => (row.quantity.note && !row.spreads[db] ? row.quantity.note : cell(row.spreads[db] ?? null, row.quantity.unit))),
+      ...(withRatio ? [formatRatioInterval(row)] : []),
     ]),
   }));
   for (const section of body) lines.push(...section.lines);
@@ -35,6 +36,14 @@ export function renderRatioTable(results: BenchResults, numerator = "postgres", 
     out.push(section.title);
     for (const line of section.lines) out.push(format(line));
   }
-  out.push(`${results.settings.repeat} repeat(s) per database; ratio above 1 means ${numerator} measured more (slower, or more throughput for rates).`);
+  out.push(`${results.settings.repeat} repeat(s) per database; ratio above 1 means ${numerator} measured more (slower, or more throughput for rates);`);
+  out.push("the interval is a bootstrap 95% confidence interval; better/worse only where it excludes 1.");
+  if (withRatio) {
+    out.push("");
+    for (const section of sections) {
+      const verdict = scenarioVerdict(results, section.title, section.rows, numerator);
+      out.push(`${section.title}: ${verdict.sentence}${verdict.noise.length ? ` (noise: ${verdict.noise.join("; ")})` : ""}`);
+    }
+  }
   return out.join("\n");
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { compare, formatRatio, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import { compare, formatRatioInterval, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import { scenarioVerdict } from "./verdicts.ts";
 import type { BenchResults } from "./results.ts";
 
 // The benchmark report: one self-contained HTML file (echarts inlined, data embedded), so it
@@ -34,14 +35,9 @@ function spreadCell(spread: Spread | null | undefined, unit: Unit): string {
   return `${mean} <span class="spread">±${formatValue(spread.stddev, unit)} (${formatValue(spread.min, unit)}–${formatValue(spread.max, unit)})</span>`;
 }
 
-// Shaded only when every repeat agrees: a ratio whose paired range straddles 1 is noise.
+// Shaded only where the ratio's 95% interval excludes 1.
 export function ratioClass(row: ComparisonRow): "" | "better" | "worse" {
-  if (!row.ratio) return "";
-  let postgresMore: boolean;
-  if (row.ratio.min > 1.05) postgresMore = true;
-  else if (row.ratio.max < 0.95) postgresMore = false;
-  else return "";
-  return postgresMore === row.quantity.lowerIsBetter ? "worse" : "better";
+  return row.verdict === "better" || row.verdict === "worse" ? row.verdict : "";
 }
 
 export interface ChartData {
@@ -148,13 +144,13 @@ function provenanceSection(results: BenchResults): string {
 function scenarioTable(results: BenchResults, rows: ComparisonRow[]): string {
   const databases = results.settings.databases;
   const withRatio = databases.includes(NUMERATOR) && databases.includes(DENOMINATOR);
-  const head = `<tr><th>quantity</th>${databases.map((db) => `<th>${escapeHtml(db)}</th>`).join("")}${withRatio ? `<th>${NUMERATOR}/${DENOMINATOR}</th>` : ""}</tr>`;
+  const head = `<tr><th>quantity</th>${databases.map((db) => `<th>${escapeHtml(db)}</th>`).join("")}${withRatio ? `<th>${NUMERATOR}/${DENOMINATOR} [95% CI]</th>` : ""}</tr>`;
   const body = rows
     .map(
       (row) =>
         `<tr data-key="${escapeHtml(row.quantity.key)}"><td>${escapeHtml(row.quantity.label)}</td>` +
-        databases.map((db) => `<td class="num">${spreadCell(row.spreads[db], row.quantity.unit)}</td>`).join("") +
-        (withRatio ? `<td class="num ${ratioClass(row)}">${escapeHtml(formatRatio(row.ratio))}</td>` : "") +
+        databases.map((db) => `<td class="num">${row.quantity.note && !row.spreads[db] ? escapeHtml(row.quantity.note) : spreadCell(row.spreads[db], row.quantity.unit)}</td>`).join("") +
+        (withRatio ? `<td class="num ${ratioClass(row)}">${escapeHtml(formatRatioInterval(row))}</td>` : "") +
         "</tr>",
     )
     .join("");
@@ -243,6 +239,8 @@ table.provenance td { font-family: ui-monospace, monospace; word-break: break-al
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
 .chart { height: 340px; border: 1px solid #eee; } .wide { grid-column: 1 / 3; }
 .warning { background: #fff4d6; padding: 8px; border: 1px solid #e0c060; }
+.verdict { font-weight: 600; font-size: 15px; }
+.noise { color: #8a5a00; margin-top: -8px; }
 `;
 
 /** The whole report as one HTML document. */
@@ -257,11 +255,15 @@ export function renderBenchReport(results: BenchResults): string {
   if (busy > results.provenance.machine.cores) {
     warnings.push(`The machine was busy when the bench started (load average ${busy} on ${results.provenance.machine.cores} cores): expect noise between repeats.`);
   }
+  const withBoth = results.settings.databases.includes(NUMERATOR) && results.settings.databases.includes(DENOMINATOR);
   const sections = data.scenarios
     .map((s, i) => {
       const latencyCharts = s.latency.map((_, j) => `<div class="chart wide" id="latency-${i}-${j}"></div>`).join("");
+      const scenarioRows = rows.filter((r) => r.quantity.scenario === s.name);
+      const verdict = withBoth ? scenarioVerdict(results, s.name, scenarioRows, NUMERATOR) : undefined;
       return (
         `<section id="scenario-${escapeHtml(s.name)}"><h2>${escapeHtml(s.name)}</h2>` +
+        (verdict ? `<p class="verdict">${escapeHtml(verdict.sentence)}</p>${verdict.noise.map((n) => `<p class="noise">noise: ${escapeHtml(n)}</p>`).join("")}` : "") +
         scenarioTable(results, rows.filter((r) => r.quantity.scenario === s.name)) +
         `<div class="charts">${latencyCharts}${s.ratios.labels.length ? `<div class="chart wide" id="ratio-${i}" style="height:${Math.max(300, 22 * s.ratios.labels.length + 80)}px"></div>` : ""}` +
         `<div class="chart" id="throughput-${i}"></div><div class="chart" id="cpu-${i}"></div><div class="chart" id="memory-${i}"></div></div></section>`
@@ -275,7 +277,8 @@ export function renderBenchReport(results: BenchResults): string {
 <h1>Gauntlet bench: ${escapeHtml(results.settings.databases.join(" vs "))}</h1>
 <p>${escapeHtml(results.startedAt)} to ${escapeHtml(results.finishedAt)}; ${results.runs.length} run(s), each on a fresh environment with seed ${results.settings.seed}.
 Latencies are measured from each operation's intended start (no coordinated omission); ratios are ${NUMERATOR}/${DENOMINATOR}:
-above 1 means ${NUMERATOR} measured more. Shaded ratio cells: green where ${NUMERATOR} does better by more than 5% in every repeat, red where worse in every repeat.
+above 1 means ${NUMERATOR} measured more. Each ratio carries a bootstrap 95% confidence interval over the repeats; shaded cells (green better, red worse)
+are those whose interval excludes 1, and only those get a verdict. A percentile is shown only from runs with at least 10 samples beyond it.
 CPU and memory cover the whole load run, setup() included; CPU 100% = one core.</p>
 ${warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join("")}
 ${sections}

@@ -64,12 +64,16 @@ describe("scenario quantities", () => {
     expect(byKey("throughput:achieved").quantity.lowerIsBetter).toBe(false);
   });
 
-  test("the terminal table lists every quantity with the ratio and its range", () => {
+  test("the terminal table lists every quantity with the ratio, its 95% interval and a verdict", () => {
     const table = renderRatioTable(results);
     expect(table).toContain("send-throughput");
-    expect(table).toMatch(/send_latency p95\s+20\.0 ms ±0\.0 ms\s+40\.0 ms ±0\.0 ms\s+2\.00× \(2\.00–2\.00\)/);
-    expect(table).toMatch(/send_latency p50 .* 1\.17× \(1\.00–1\.50\)/);
+    // Two repeats a side give an interval but no verdict.
+    expect(table).toMatch(/send_latency p95\s+20\.0 ms ±0\.0 ms\s+40\.0 ms ±0\.0 ms\s+2\.00× \[2\.00–2\.00\] too few repeats/);
+    expect(table).toMatch(/send_latency p50 .* 1\.17× \[[\d.]+–[\d.]+\] too few repeats/);
+    // 390 samples cannot support a p99: no number, the sample count instead.
+    expect(table).toMatch(/send_latency p99\s+n\/a in 4 run\(s\): 390 samples/);
     expect(table).toContain("database size after the run");
+    expect(table).toContain("send-throughput: PostgreSQL: send_latency p50: too few repeats to judge (2)");
   });
 });
 

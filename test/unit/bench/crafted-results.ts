@@ -1,7 +1,7 @@
 import type { BenchResults, BenchRun } from "../../../src/bench/results.ts";
 
 /** A run with the given send_latency statistics and resources; everything else plausible. */
-export function craftedRun(database: string, repeat: number, latency: { med: number; p95: number; p99: number; max: number }, extra: Partial<BenchRun> = {}): BenchRun {
+export function craftedRun(database: string, repeat: number, latency: { med: number; p95: number; p99: number; max: number; count?: number }, extra: Partial<BenchRun> = {}): BenchRun {
   return {
     scenario: "send-throughput",
     database,
@@ -15,7 +15,7 @@ export function craftedRun(database: string, repeat: number, latency: { med: num
     achievedRate: 19.5,
     droppedIterations: 0,
     metrics: {
-      send_latency: { avg: latency.med, min: 1, med: latency.med, max: latency.max, "p(90)": latency.p95, "p(95)": latency.p95, "p(99)": latency.p99, count: 390 },
+      send_latency: { avg: latency.med, min: 1, med: latency.med, max: latency.max, "p(90)": latency.p95, "p(95)": latency.p95, "p(99)": latency.p99, count: latency.count ?? 390 },
       http_req_failed: { passes: 0, fails: 400, value: 0 },
     },
     resources: [

@@ -25,18 +25,27 @@ describe("bench HTML report", () => {
     const row = /<tr data-key="send_latency:p95">(.*?)<\/tr>/.exec(html)?.[1];
     expect(row).toContain("20.0 ms");
     expect(row).toContain("40.0 ms");
-    expect(row).toContain("2.00× (2.00–2.00)");
+    expect(row).toContain("2.00× [2.00–2.00] too few repeats");
     const p50 = /<tr data-key="send_latency:p50">(.*?)<\/tr>/.exec(html)?.[1];
     expect(p50).toContain("15.0 ms <span class=\"spread\">±7.1 ms (10.0 ms–20.0 ms)</span>");
   });
 
-  test("a ratio is shaded only when every repeat is beyond 5% on the same side of 1", () => {
+  test("a ratio is shaded, and the scenario's verdict says so, only where its 95% interval excludes 1", () => {
+    // Four repeats a side: p95 is twice as slow on PostgreSQL every time, p50 overlaps.
+    const repeats = [1, 2, 3, 4];
+    const four = craftedResults(
+      repeats.flatMap((repeat) => [
+        craftedRun("sqlite", repeat, { med: 10 + repeat, p95: 20 + repeat, p99: 30, max: 40, count: 2000 }),
+        craftedRun("postgres", repeat, { med: 14 - repeat, p95: 40 + repeat, p99: 60, max: 80, count: 2000 }),
+      ]),
+      4,
+    );
+    const page = renderBenchReport(four);
     const ratioCell = /<tr data-key="([^"]+)">.*?<td class="num ?([a-z]*)">[^<]*<\/td><\/tr>/g;
-    const classes = Object.fromEntries([...html.matchAll(ratioCell)].map((m) => [m[1], m[2]]));
-    // p95: 40 ms against 20 ms in both repeats; p50: 15/10 and 20/20, one repeat equal.
+    const classes = Object.fromEntries([...page.matchAll(ratioCell)].map((m) => [m[1], m[2]]));
     expect(classes["send_latency:p95"]).toBe("worse");
     expect(classes["send_latency:p50"]).toBe("");
-    expect(classes["throughput:achieved"]).toBe("");
+    expect(page).toMatch(/<p class="verdict">PostgreSQL: send_latency p50: no difference \([\d.]+×, [\d.]+–[\d.]+\); send_latency p95 1\.89× slower \([\d.]+–[\d.]+\)/);
   });
 
   test("provenance and run problems are shown, escaped", () => {
@@ -53,7 +62,8 @@ describe("bench HTML report", () => {
     const scenario = chartData(results).scenarios[0]!;
     const latency = scenario.latency[0]!;
     expect(latency.categories.slice(0, 4)).toEqual(["send_latency p50", "send_latency p95", "send_latency p99", "send_latency max"]);
-    expect(latency.series.find((s) => s.database === "postgres")?.means.slice(0, 4)).toEqual([17.5, 40, 60, 80]);
+    // 390 samples support p50 and p95 but not p99 (10 samples beyond it would need 1,000).
+    expect(latency.series.find((s) => s.database === "postgres")?.means.slice(0, 4)).toEqual([17.5, 40, null, 80]);
     const p50 = scenario.ratios.labels.indexOf("send_latency p50");
     expect(scenario.ratios.pairs.filter(([, index]) => index === p50).map(([value]) => value)).toEqual([1.5, 1]);
     expect(scenario.cpu.map((c) => c.name)).toEqual(["sqlite hs1", "postgres hs1"]);

@@ -1,0 +1,52 @@
+import type { ComparisonRow } from "./aggregate.ts";
+import type { BenchResults } from "./results.ts";
+
+// Plain verdicts for the top of a bench report: per scenario, what its headline quantities say
+// of one side against the other at 95% confidence, and the noise that weakens them.
+
+const DISPLAY: Record<string, string> = { postgres: "PostgreSQL", sqlite: "SQLite" };
+
+function sideName(side: string): string {
+  return DISPLAY[side] ?? side;
+}
+
+/** `initial_sync_duration_10_rooms p50 1.4× slower (1.2–1.6)`, or `… no difference`. */
+export function phraseRow(row: ComparisonRow): string {
+  const r = row.ratioInterval;
+  const what = row.quantity.label;
+  if (!r) return `${what}: not measured on both sides`;
+  if (row.verdict === "too few repeats") return `${what}: too few repeats to judge (${r.n})`;
+  if (row.verdict === "no difference") return `${what}: no difference (${r.estimate.toFixed(2)}×, ${r.low.toFixed(2)}–${r.high.toFixed(2)})`;
+  const [more, less] = row.quantity.group === "latency" ? ["slower", "faster"] : row.quantity.group === "throughput" ? ["higher", "lower"] : ["more", "less"];
+  // Above 1 the numerator measured more; below 1, say how many times less, as people read it.
+  const above = r.estimate >= 1;
+  const factor = (x: number) => (above ? x : 1 / x).toFixed(2);
+  const [low, high] = above ? [r.low, r.high] : [r.high, r.low];
+  return `${what} ${factor(r.estimate)}× ${above ? more : less} (${factor(low)}–${factor(high)})`;
+}
+
+/** The rows a scenario's verdict speaks of: each headline metric's p50 and p95, and the achieved rate. */
+export function headlineRows(rows: ComparisonRow[]): ComparisonRow[] {
+  return rows.filter((row) => (row.quantity.group === "latency" && /:(p50|p95)$/.test(row.quantity.key)) || row.quantity.key === "throughput:achieved");
+}
+
+/** Noise the results themselves show: a busy machine during the runs, repeats that disagree. */
+export function noiseOf(results: BenchResults, scenario: string, rows: ComparisonRow[]): string[] {
+  const notes: string[] = [];
+  const runs = results.runs.filter((r) => r.scenario === scenario);
+  const cores = results.provenance.machine.cores;
+  const busiest = Math.max(0, ...runs.map((r) => r.loadAverage1m));
+  if (busiest > cores) notes.push(`load average up to ${busiest} on ${cores} cores during its runs`);
+  const spread = rows.flatMap((row) =>
+    Object.entries(row.spreads).filter(([, s]) => s && s.n > 1 && s.mean !== 0 && s.stddev / Math.abs(s.mean) > 0.25).map(([side]) => `${row.quantity.label} on ${sideName(side)}`),
+  );
+  if (spread.length > 0) notes.push(`repeats vary by more than 25% (${spread.slice(0, 3).join(", ")}${spread.length > 3 ? ", …" : ""})`);
+  return notes;
+}
+
+/** One line per scenario: `PostgreSQL: initial sync p50 1.40× slower (1.21–1.62), …`. */
+export function scenarioVerdict(results: BenchResults, scenario: string, rows: ComparisonRow[], numerator: string): { sentence: string; noise: string[] } {
+  const headline = headlineRows(rows);
+  const sentence = `${sideName(numerator)}: ${headline.length > 0 ? headline.map(phraseRow).join("; ") : "nothing to compare"}`;
+  return { sentence, noise: noiseOf(results, scenario, headline) };
+}
