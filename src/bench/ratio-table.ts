@@ -43,6 +43,8 @@ export function renderRatioTable(results: BenchResults, numerator = "postgres", 
     for (const section of sections) {
       const verdict = scenarioVerdict(results, section.title, section.rows, numerator);
       out.push(`${section.title}: ${verdict.sentence}${verdict.noise.length ? ` (noise: ${verdict.noise.join("; ")})` : ""}`);
+      const stopped = results.settings.stopped?.[section.title];
+      if (stopped) out.push(`  repeated ${stopped.repeats} time(s): ${stopped.reason}`);
     }
   }
   return out.join("\n");

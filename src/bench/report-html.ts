@@ -264,6 +264,7 @@ export function renderBenchReport(results: BenchResults): string {
       return (
         `<section id="scenario-${escapeHtml(s.name)}"><h2>${escapeHtml(s.name)}</h2>` +
         (verdict ? `<p class="verdict">${escapeHtml(verdict.sentence)}</p>${verdict.noise.map((n) => `<p class="noise">noise: ${escapeHtml(n)}</p>`).join("")}` : "") +
+        (results.settings.stopped?.[s.name] ? `<p>repeated ${results.settings.stopped[s.name]!.repeats} time(s): ${escapeHtml(results.settings.stopped[s.name]!.reason)}</p>` : "") +
         scenarioTable(results, rows.filter((r) => r.quantity.scenario === s.name)) +
         `<div class="charts">${latencyCharts}${s.ratios.labels.length ? `<div class="chart wide" id="ratio-${i}" style="height:${Math.max(300, 22 * s.ratios.labels.length + 80)}px"></div>` : ""}` +
         `<div class="chart" id="throughput-${i}"></div><div class="chart" id="cpu-${i}"></div><div class="chart" id="memory-${i}"></div></div></section>`

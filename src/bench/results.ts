@@ -94,7 +94,12 @@ export const benchResultsSchema = z.object({
   settings: z.object({
     databases: z.array(z.string()),
     scenarios: z.array(z.string()),
+    /** Repeats per scenario and database; with --repeat auto, the most any scenario needed. */
     repeat: z.number(),
+    /** --repeat auto: the relative width of the 95% interval each headline ratio had to reach, and the time budget. */
+    auto: z.object({ precision: z.number(), budgetMs: z.number(), maxRepeat: z.number() }).optional(),
+    /** Per scenario with --repeat auto: why it stopped repeating, after how many repeats. */
+    stopped: z.record(z.string(), z.object({ repeats: z.number(), reason: z.string() })).optional(),
     seed: z.number(),
     duration: z.string(),
     rate: z.number().nullable(),

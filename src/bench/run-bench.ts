@@ -7,7 +7,10 @@ import { runMeasured } from "../load/measured-run.ts";
 import { parseDuration } from "../load/options/duration.ts";
 import type { SummaryExport } from "../load/summary/summary-export.ts";
 import { matchMetrics, scenarioSettings, type BenchScenario } from "./bench-scenarios.ts";
+import { compare } from "./aggregate.ts";
 import { databaseProvenance, machineProvenance } from "./provenance.ts";
+import { relativeWidth } from "./statistics.ts";
+import { headlineRows } from "./verdicts.ts";
 import type { BenchResults, BenchRun } from "./results.ts";
 
 /** Percentiles the report needs beyond k6's default trend statistics, and sample counts for throughput. */
@@ -16,7 +19,8 @@ export const BENCH_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", 
 export interface BenchOptions {
   databases: ("sqlite" | "postgres")[];
   scenarios: { scenario: BenchScenario; scriptPath: string }[];
-  repeat: number;
+  /** A fixed number of repeats, or `auto`: repeat each scenario until its headline ratios are precise. */
+  repeat: number | AutoRepeat;
   duration: string;
   rate?: number;
   seed: number;
@@ -34,6 +38,31 @@ export interface BenchOptions {
 function clock(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/**
+ * `--repeat auto`: repeat a scenario (both sides alternating) until the 95% interval of every
+ * headline ratio is narrower than `precision` × the ratio, or its share of the time budget is
+ * spent, or `maxRepeat` repeats ran; never fewer than 3, the fewest that can give a verdict.
+ */
+export interface AutoRepeat {
+  precision: number;
+  budgetMs: number;
+  maxRepeat: number;
+}
+
+export const MIN_AUTO_REPEATS = 3;
+
+/** Whether a scenario has repeated enough: the reason to stop, or undefined to go on. */
+export function autoStop(results: BenchResults, scenario: string, repeats: number, auto: AutoRepeat, spentMs: number, shareMs: number): string | undefined {
+  if (repeats < MIN_AUTO_REPEATS) return undefined;
+  const [numerator, denominator] = ["postgres", "sqlite"];
+  const rows = headlineRows(compare(results, numerator, denominator).filter((row) => row.quantity.scenario === scenario));
+  const widths = rows.map((row) => (row.ratioInterval ? relativeWidth(row.ratioInterval) : Number.POSITIVE_INFINITY));
+  if (widths.length > 0 && widths.every((w) => w <= auto.precision)) return `every headline ratio's 95% interval is within ${(auto.precision * 100).toFixed(0)}% of it`;
+  if (repeats >= auto.maxRepeat) return `reached ${auto.maxRepeat} repeats; widest interval ${(Math.max(...widths) * 100).toFixed(0)}% of its ratio`;
+  if (spentMs >= shareMs) return `its share of the time budget (${clock(shareMs)}) was spent; widest interval ${(Math.max(...widths) * 100).toFixed(0)}% of its ratio`;
+  return undefined;
 }
 
 /** Completed headline operations per second of the measured duration. */
@@ -64,7 +93,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     settings: {
       databases: options.databases,
       scenarios: options.scenarios.map((s) => s.scenario.name),
-      repeat: options.repeat,
+      repeat: typeof options.repeat === "number" ? options.repeat : 0,
+      ...(typeof options.repeat === "number" ? {} : { auto: options.repeat, stopped: {} }),
       seed: options.seed,
       duration: options.duration,
       rate: options.rate ?? null,
@@ -83,18 +113,31 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     results.finishedAt = new Date().toISOString();
     await writeFile(join(options.outDir, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
   };
-  const total = options.scenarios.length * options.repeat * options.databases.length;
+  const auto = typeof options.repeat === "number" ? undefined : options.repeat;
+  const plannedRepeats = auto ? auto.maxRepeat : (options.repeat as number);
+  const total = options.scenarios.length * plannedRepeats * options.databases.length;
   let index = 0;
   outer: for (const { scenario, scriptPath } of options.scenarios) {
     const settings = scenarioSettings(scenario, { duration: options.duration, ...(options.rate !== undefined ? { rate: options.rate } : {}), seed: options.seed });
     const { offeredRate, ...recorded } = settings;
     results.scenarios[scenario.name] = recorded;
     const durationMs = settings.duration ? parseDuration(settings.duration) : null;
-    for (let repeat = 1; repeat <= options.repeat; repeat++) {
+    const scenarioStarted = Date.now();
+    // With auto, one more turn of the loop asks whether the last repeat was enough (or the most allowed).
+    for (let repeat = 1; repeat <= plannedRepeats + (auto ? 1 : 0); repeat++) {
+      if (auto) {
+        const reason = autoStop(results, scenario.name, repeat - 1, auto, Date.now() - scenarioStarted, auto.budgetMs / options.scenarios.length);
+        if (reason) {
+          results.settings.stopped![scenario.name] = { repeats: repeat - 1, reason };
+          progress(`${scenario.name}: stopping after ${repeat - 1} repeat(s): ${reason}`);
+          break;
+        }
+        results.settings.repeat = Math.max(results.settings.repeat, repeat);
+      }
       for (const database of options.databases) {
         if (signal.aborted) break outer;
         index++;
-        const label = `[${index}/${total}] ${scenario.name} on ${database}, repeat ${repeat}/${options.repeat}`;
+        const label = `[${index}/${auto ? "≤" : ""}${total}] ${scenario.name} on ${database}, repeat ${repeat}/${auto ? `≤${plannedRepeats}` : plannedRepeats}`;
         const runStarted = Date.now();
         progress(`${label}: starting the environment (bench elapsed ${clock(runStarted - started)})`);
         const run: BenchRun = {

@@ -14,11 +14,14 @@ import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } 
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 import { UserError } from "../../errors/user-error.ts";
 import { resolveScenario } from "./load.ts";
+import type { AutoRepeat } from "../../bench/run-bench.ts";
 
 interface BenchArgs extends Omit<EnvironmentArgs, "db"> {
   db: string[];
   scenarios: string;
-  repeat: number;
+  repeat: string;
+  precision: number;
+  budget: string;
   duration: string;
   rate?: number;
   seed: number;
@@ -53,6 +56,23 @@ async function writeReport(results: BenchResults, outDir: string): Promise<strin
   return path;
 }
 
+/** `--repeat N`, or `auto` with its precision and budget. */
+export function parseRepeat(args: Pick<BenchArgs, "repeat" | "precision" | "budget">): number | AutoRepeat {
+  if (args.repeat === "auto") {
+    if (!(args.precision > 0 && args.precision < 2)) throw new UserError(`--precision ${args.precision}: expected the interval's width relative to the ratio, e.g. 0.2`);
+    let budgetMs: number;
+    try {
+      budgetMs = parseDuration(args.budget);
+    } catch (error) {
+      throw new UserError(`--budget ${args.budget}: ${(error as Error).message}`);
+    }
+    return { precision: args.precision, budgetMs, maxRepeat: 12 };
+  }
+  const repeat = Number(args.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(`--repeat ${args.repeat}: expected a whole number of at least 1, or auto`);
+  return repeat;
+}
+
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: "bench",
   describe: "Run load scenarios on fresh SQLite and PostgreSQL environments, repeated, and compare them (results.json, report.html)",
@@ -69,7 +89,9 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         default: DEFAULT_BENCH_SCENARIOS.join(","),
         describe: `scenarios, comma-separated (${BENCH_SCENARIOS.map((s) => s.name).join(", ")})`,
       })
-      .option("repeat", { type: "number", default: 3, describe: "runs per scenario and database, each on a fresh environment" })
+      .option("repeat", { type: "string", default: "3", describe: "runs per scenario and database, each on a fresh environment; auto: until every headline ratio is precise (--precision) or the --budget is spent" })
+      .option("precision", { type: "number", default: 0.2, describe: "with --repeat auto: the widest a headline ratio's 95% interval may be, relative to the ratio" })
+      .option("budget", { type: "string", default: "30m", describe: "with --repeat auto: the time all scenarios may take together" })
       .option("duration", { type: "string", default: "20s", describe: "measured duration of timed scenarios, e.g. 20s, 1m" })
       .option("rate", { type: "number", describe: "arrival rate per second for every open-model scenario (default: each scenario's bench rate)" })
       .option("seed", { type: "number", default: 1, describe: "GAUNTLET_SEED for every run: the same workload on every database" })
@@ -101,7 +123,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       if (!scenario) throw new UserError(`--scenarios: no bench scenario "${name}"; the bench scenarios are ${BENCH_SCENARIOS.map((s) => s.name).join(", ")}`);
       return { scenario, scriptPath: resolveScenario(name) };
     });
-    if (!Number.isInteger(args.repeat) || args.repeat < 1) throw new UserError(`--repeat ${args.repeat}: expected a whole number of at least 1`);
+    const repeat = parseRepeat(args);
     if (args.rate !== undefined && !(args.rate > 0)) throw new UserError(`--rate ${args.rate}: expected a positive number of arrivals per second`);
     if (!(args["sample-interval"] >= 100)) throw new UserError(`--sample-interval ${args["sample-interval"]}: expected at least 100 ms`);
     try {
@@ -118,7 +140,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     await mkdir(outDir, { recursive: true });
     const { database: _database, ...environment } = environmentOptionsFrom({ ...args, db: "sqlite" });
     progress(
-      `bench: ${scenarios.map((s) => s.scenario.name).join(", ")} on ${databases.join(", ")}, ${args.repeat} repeat(s), ` +
+      `bench: ${scenarios.map((s) => s.scenario.name).join(", ")} on ${databases.join(", ")}, ${typeof repeat === "number" ? `${repeat} repeat(s)` : `repeats until ±${(repeat.precision * 50).toFixed(0)}% or ${args.budget}`}, ` +
         `${args.duration} each, seed ${args.seed}, ${engine.description}; writing to ${outDir}`,
     );
     const controller = new AbortController();
@@ -127,7 +149,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       const results = await runBench({
         databases,
         scenarios,
-        repeat: args.repeat,
+        repeat,
         duration: args.duration,
         ...(args.rate !== undefined ? { rate: args.rate } : {}),
         seed: args.seed,
