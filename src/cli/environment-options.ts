@@ -1,7 +1,6 @@
 import type { Argv } from "yargs";
 import { defaultNetworkMode, type EnvironmentOptions } from "../env/environment.ts";
 import { getProfile, profileNames } from "../env/profiles/index.ts";
-import { implementationKey } from "../env/state.ts";
 import { UserError } from "./user-error.ts";
 
 /** The options every command that starts an environment accepts (`env up`, `run`, `load`, `bench`). */
@@ -80,7 +79,3 @@ export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOption
   };
 }
 
-/** The expectations key of the homeservers these options start: `synapse`, or `synapse+dendrite` for a mixed pair. */
-export function implementationKeyFrom(argv: Pick<EnvironmentArgs, "hs" | "hs2" | "servers">): string {
-  return implementationKey(argv.servers === 2 || argv.hs2 ? [argv.hs, argv.hs2 ?? argv.hs] : [argv.hs]);
-}

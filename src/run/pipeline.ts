@@ -5,7 +5,8 @@ import { expectationsFor, loadExpectations } from "./expectations.ts";
 import { preflight } from "./preflight.ts";
 import { buildRunResults } from "./record.ts";
 import { writeReports, type WrittenReports } from "./reports.ts";
-import { implementationKey, type RunResults, type RunTarget } from "./results.ts";
+import { implementationKey } from "../env/state.ts";
+import type { RunResults, RunTarget } from "./results.ts";
 import { resolveSelection, type Selection, type SelectionRequest } from "./selection.ts";
 import { runSuites, type SuiteRunOutcome } from "./suite-runner.ts";
 import { openTarget, type OpenTarget, type TargetRequest } from "./target.ts";
@@ -98,7 +99,7 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
   const open = await openTarget(request.target, { keep: request.keep, signal: request.signal, progress: request.progress });
   try {
     const homeservers = await preflight(open.homeservers, { timeoutMs: request.requestTimeoutMs, ...(open.ca ? { caCertPem: open.ca.certPem } : {}) });
-    const target: RunTarget = { implementation: implementationKey(homeservers), database: open.database, runId: open.runId, homeservers };
+    const target: RunTarget = { implementation: implementationKey(homeservers.map((hs) => hs.implementation)) || "unknown", database: open.database, runId: open.runId, homeservers };
     const expectations = expectationsFor(target.implementation, request.expect);
     request.progress(`running ${describeSelection(selection)} against ${homeservers.map((hs) => hs.baseUrl).join(", ")}`);
     const outcome = await runSelectedSuites(open, selection, request);

@@ -80,13 +80,6 @@ export function testId(relativeFile: string, namePath: string[]): string {
   return `${file}::${namePath.join(" > ")}`;
 }
 
-/** The expectations key of a deployment: hs1's implementation, or `<hs1>+<hs2>` when hs2 runs another. */
-export function implementationKey(homeservers: { implementation: string }[]): string {
-  const [hs1, hs2] = homeservers;
-  if (!hs1) return "unknown";
-  return hs2 && hs2.implementation !== hs1.implementation ? `${hs1.implementation}+${hs2.implementation}` : hs1.implementation;
-}
-
 /** How a record names its target for people: `synapse 1.160.0 + dendrite 0.13.8 on postgres`. */
 export function describeTarget(target: RunTarget): string {
   const servers = target.homeservers.map((hs) => `${hs.name} ${hs.implementation}${hs.version ? ` ${hs.version}` : ""}`).join(", ");

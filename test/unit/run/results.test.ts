@@ -1,16 +1,5 @@
-import { describe, expect, test } from "vitest";
-import { describeTarget, implementationKey } from "../../../src/run/results.ts";
-
-describe("the expectations key of a deployment", () => {
-  test("is hs1's implementation when hs2 is absent or runs the same one", () => {
-    expect(implementationKey([{ implementation: "synapse" }])).toBe("synapse");
-    expect(implementationKey([{ implementation: "synapse" }, { implementation: "synapse" }])).toBe("synapse");
-  });
-  test("is <hs1>+<hs2> when hs2 runs another implementation", () => {
-    expect(implementationKey([{ implementation: "synapse" }, { implementation: "dendrite" }])).toBe("synapse+dendrite");
-    expect(implementationKey([{ implementation: "dendrite" }, { implementation: "synapse" }])).toBe("dendrite+synapse");
-  });
-});
+import { expect, test } from "vitest";
+import { describeTarget } from "../../../src/run/results.ts";
 
 test("a target is described with each homeserver's implementation and version", () => {
   const homeservers = [
