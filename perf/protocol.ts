@@ -1,5 +1,5 @@
 // Protocol core throughput: signing, verification, canonical JSON and state resolution.
-// Run with `npm run perf:protocol`; single-threaded, numbers are medians of several runs.
+// Run with `npm run bench:protocol`; single-threaded, numbers are medians of several runs.
 import { performance } from "node:perf_hooks";
 import {
   authEventsFor,

@@ -7,6 +7,7 @@ import { registerWithDummyAuth } from "../client/registration.ts";
 import { getProfile } from "../env/profiles/index.ts";
 import type { MailService } from "../env/profiles/types.ts";
 import type { CertificatePair } from "../env/tls.ts";
+import { DeploymentDownError, readIncidents } from "./incidents.ts";
 import { readTargetFile, type Provisioning, type TargetHomeserver } from "./target-file.ts";
 
 /** One homeserver as suites see it: where it is and how to get a fresh user on it. */
@@ -76,16 +77,21 @@ export class Deployment {
   readonly source: string;
   /** The run CA the homeservers trust for federation; undefined for a `--url` target. */
   readonly ca: CertificatePair | undefined;
+  readonly #incidentsFile: string | undefined;
 
-  constructor(homeservers: TargetHomeserver[], source: string, options: { requestTimeoutMs?: number; ca?: CertificatePair } = {}) {
+  constructor(homeservers: TargetHomeserver[], source: string, options: { requestTimeoutMs?: number; ca?: CertificatePair; incidentsFile?: string } = {}) {
     this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs, options.requestTimeoutMs));
     this.source = source;
     this.ca = options.ca;
+    this.#incidentsFile = options.incidentsFile;
   }
 
+  /** A homeserver by name; throws at once when the run saw it (or its database) go down. */
   homeserver(name = "hs1"): DeploymentHomeserver {
     const found = this.homeservers.find((hs) => hs.name === name);
     if (!found) throw new Error(`the deployment under test (${this.source}) has no homeserver ${name}; it has ${this.homeservers.map((hs) => hs.name).join(", ")}`);
+    const incident = readIncidents(this.#incidentsFile).find((i) => i.affects.includes(name));
+    if (incident) throw new DeploymentDownError(name, incident);
     return found;
   }
 
@@ -98,5 +104,9 @@ export class Deployment {
 export function loadDeployment(env: NodeJS.ProcessEnv = process.env): Deployment {
   const target = readTargetFile(env);
   const source = target.runId ? `run ${target.runId}` : (target.homeservers[0]?.baseUrl ?? "the target file");
-  return new Deployment(target.homeservers, source, { requestTimeoutMs: target.requestTimeoutMs, ...(target.ca ? { ca: target.ca } : {}) });
+  return new Deployment(target.homeservers, source, {
+    requestTimeoutMs: target.requestTimeoutMs,
+    ...(target.ca ? { ca: target.ca } : {}),
+    ...(target.incidentsFile ? { incidentsFile: target.incidentsFile } : {}),
+  });
 }

@@ -45,16 +45,20 @@ export interface TargetFile {
   requestTimeoutMs: number;
   /** The run CA the homeservers trust for federation: a federation peer's certificate is signed with it. */
   ca?: CertificatePair;
+  /** Where the run writes incidents (a homeserver or its database died or stalled) while suites run. */
+  incidentsFile?: string;
   homeservers: TargetHomeserver[];
 }
 
 /** Writes the target file into a fresh private directory; `env` is what suite workers need to find it. */
-export function writeTargetFile(target: TargetFile): { file: string; env: Record<string, string>; remove: () => void } {
+export function writeTargetFile(target: TargetFile): { file: string; incidentsFile: string; env: Record<string, string>; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "gauntlet-target-"));
   const file = join(dir, "target.json");
-  writeFileSync(file, JSON.stringify(target), { mode: 0o600 });
+  const incidentsFile = join(dir, "incidents.json");
+  writeFileSync(file, JSON.stringify({ ...target, incidentsFile }), { mode: 0o600 });
   return {
     file,
+    incidentsFile,
     env: { [TARGET_FILE_VARIABLE]: file, ...(target.runId ? { [RUN_ID_VARIABLE]: target.runId } : {}) },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -1,4 +1,6 @@
+import type { Incident } from "../deployment/incidents.ts";
 import { writeTargetFile } from "../deployment/target-file.ts";
+import { connectEngine } from "../env/engine.ts";
 import { expectationsFor, loadExpectations } from "./expectations.ts";
 import { preflight } from "./preflight.ts";
 import { buildRunResults } from "./record.ts";
@@ -7,6 +9,7 @@ import { implementationKey, type RunResults, type RunTarget } from "./results.ts
 import { resolveSelection, type Selection, type SelectionRequest } from "./selection.ts";
 import { runSuites, type SuiteRunOutcome } from "./suite-runner.ts";
 import { openTarget, type OpenTarget, type TargetRequest } from "./target.ts";
+import { watchDeployment } from "./watchdog.ts";
 
 /** Everything `gauntlet run` is asked to do, as parsed from its command line. */
 export interface RunRequest {
@@ -39,8 +42,17 @@ function describeSelection(selection: Selection): string {
   ].join("");
 }
 
-/** Runs the selected suites against the target, with the deployment described in a target file. */
-async function runSelectedSuites(open: OpenTarget, selection: Selection, request: RunRequest): Promise<SuiteRunOutcome> {
+/** An incident as an error of the run: what happened, then the container's last log lines. */
+function describeIncident(incident: Incident): string {
+  const affected = incident.affects.length > 0 ? `; the remaining tests of ${incident.affects.join(" and ")} failed at once with this cause` : "";
+  return `${incident.cause} (at ${incident.at})${affected}${incident.logTail ? `\nits last log lines:\n${incident.logTail}` : ""}`;
+}
+
+/**
+ * Runs the selected suites against the target, with the deployment described in a target file,
+ * while a watchdog notes any homeserver or database that dies or stalls.
+ */
+async function runSelectedSuites(open: OpenTarget, selection: Selection, request: RunRequest): Promise<SuiteRunOutcome & { incidents: Incident[] }> {
   const channel = writeTargetFile({
     version: 2,
     runId: open.runId,
@@ -48,8 +60,15 @@ async function runSelectedSuites(open: OpenTarget, selection: Selection, request
     ...(open.ca ? { ca: open.ca } : {}),
     homeservers: open.homeservers,
   });
+  const docker = open.containers.length > 0 ? (await connectEngine()).docker : undefined;
+  const watch = watchDeployment({
+    ...(docker ? { docker } : {}),
+    containers: open.containers,
+    homeservers: open.homeservers.map((hs) => ({ name: hs.name, baseUrl: hs.baseUrl })),
+    incidentsFile: channel.incidentsFile,
+  });
   try {
-    return await runSuites({
+    const outcome = await runSuites({
       files: selection.files,
       ...(selection.grep ? { grep: selection.grep } : {}),
       ...(selection.shard ? { shard: selection.shard } : {}),
@@ -60,7 +79,9 @@ async function runSelectedSuites(open: OpenTarget, selection: Selection, request
       progress: request.progress,
       signal: request.signal,
     });
+    return { ...outcome, incidents: await watch.stop() };
   } finally {
+    await watch.stop();
     channel.remove();
   }
 }
@@ -94,7 +115,7 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
         concurrency: selection.concurrency ?? null,
       },
       timings: { environmentMs: open.environmentMs, suitesMs: outcome.durationMs },
-      errors: [...outcome.errors, ...interruption],
+      errors: [...outcome.incidents.map(describeIncident), ...outcome.errors, ...interruption],
       tests: outcome.records,
       allFiles: selection.allFiles,
       // A shard runs only some of the selected files: expectations of the others are not stale.

@@ -2,6 +2,8 @@ import { UserError } from "../errors/user-error.ts";
 import type { TargetHomeserver } from "../deployment/target-file.ts";
 import { Environment, startEnvironment, type EnvironmentOptions } from "../env/environment.ts";
 import type { CertificatePair } from "../env/tls.ts";
+import { claimRun, releaseRun, removeOrphanedRuns } from "./ownership.ts";
+import type { WatchedContainer } from "./watchdog.ts";
 
 /** What `gauntlet run` tests: an environment it starts, one of `gauntlet env up`, or a server at a URL. */
 export type TargetRequest =
@@ -16,6 +18,8 @@ export interface OpenTarget {
   homeservers: TargetHomeserver[];
   /** The run CA, which the homeservers' federation certificates chain to. */
   ca?: CertificatePair;
+  /** The containers of the deployment, watched while the suites run; none for `--url`. */
+  containers: WatchedContainer[];
   environmentMs: number;
   close: () => Promise<void>;
 }
@@ -53,12 +57,25 @@ export function urlTarget(request: Extract<TargetRequest, { kind: "url" }>): Tar
   };
 }
 
+/** Each homeserver's container, and the PostgreSQL container every one of them depends on. */
+export function containersOfEnvironment(environment: Environment): WatchedContainer[] {
+  const { state } = environment;
+  const names = state.homeservers.map((hs) => hs.name);
+  return [
+    ...state.homeservers.map((hs) => ({ role: hs.name, containerId: hs.containerId, description: `${hs.name} (${hs.profile})`, affects: [hs.name] })),
+    ...(state.postgres
+      ? [{ role: "postgres", containerId: state.postgres.containerId, description: `PostgreSQL, the database of ${names.join(" and ")},`, affects: names }]
+      : []),
+  ];
+}
+
 function environmentTarget(environment: Environment, environmentMs: number, close: () => Promise<void>): OpenTarget {
   return {
     runId: environment.runId,
     database: environment.state.database,
     homeservers: targetOfEnvironment(environment),
     ca: environment.state.ca,
+    containers: containersOfEnvironment(environment),
     environmentMs,
     close,
   };
@@ -67,7 +84,7 @@ function environmentTarget(environment: Environment, environmentMs: number, clos
 /** Opens the target: starts an environment, loads one, or takes the URL as it is. */
 export async function openTarget(request: TargetRequest, options: { keep: boolean; signal: AbortSignal; progress: (line: string) => void }): Promise<OpenTarget> {
   const started = Date.now();
-  if (request.kind === "url") return { runId: null, database: null, homeservers: [urlTarget(request)], environmentMs: 0, close: async () => {} };
+  if (request.kind === "url") return { runId: null, database: null, homeservers: [urlTarget(request)], containers: [], environmentMs: 0, close: async () => {} };
   if (request.kind === "run") {
     let environment: Environment;
     try {
@@ -77,8 +94,11 @@ export async function openTarget(request: TargetRequest, options: { keep: boolea
     }
     return environmentTarget(environment, Date.now() - started, async () => {});
   }
+  await removeOrphanedRuns(options.progress);
   options.progress(`starting ${request.options.profile ?? "synapse"} on ${request.options.database ?? "sqlite"}…`);
   const environment = await startEnvironment({ ...request.options, signal: options.signal, progress: options.progress });
+  // Until it is torn down, the environment is this process's: should it be killed, the next run removes it.
+  if (!options.keep) claimRun(environment.runId);
   return environmentTarget(environment, Date.now() - started, async () => {
     if (options.keep) {
       options.progress(`keeping run ${environment.runId}; stop it with \`gauntlet env down ${environment.runId}\``);
@@ -86,5 +106,6 @@ export async function openTarget(request: TargetRequest, options: { keep: boolea
     }
     options.progress(`tearing down run ${environment.runId}`);
     await environment.stop().catch((error: Error) => process.stderr.write(`gauntlet: teardown of ${environment.runId} failed: ${error.message}\n`));
+    releaseRun(environment.runId);
   });
 }

@@ -1,3 +1,4 @@
+import { DeadlineReached, type RunDeadline } from "./deadline.ts";
 import type { HttpClient } from "./http.ts";
 import type { Resolver } from "./resolver.ts";
 import type { TlsStats } from "./tls-probe.ts";
@@ -9,7 +10,15 @@ export interface VerifyContext {
   http: HttpClient;
   resolver: Resolver;
   tlsStats: TlsStats;
+  /** The run's overall time limit; every step takes at most what is left of it. */
+  deadline: RunDeadline;
   results: CheckResult[];
+}
+
+/** Milliseconds one handshake or probe may take: the per-request timeout, cut to what is left of the run. */
+export function stepTimeoutMs(context: VerifyContext, what: string): number {
+  if (context.deadline.expired) throw new DeadlineReached(context.deadline, what);
+  return context.deadline.budget(context.options.timeoutMs).ms;
 }
 
 /** Records one check result (and reports it live). */

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { TLSSocket } from "node:tls";
+import { DeadlineReached, RunDeadline } from "./deadline.ts";
 import type { ConnectTarget, Resolver } from "./resolver.ts";
 
 export interface TlsDetails {
@@ -24,6 +25,10 @@ export interface HttpResponse {
   tls?: TlsDetails;
   /** Every URL that answered with a redirect on the way, in order. */
   redirects: string[];
+  /** Why redirects stopped being followed although the last answer is a redirect: a loop, or too many hops. */
+  redirectProblem?: string;
+  /** Body bytes received (also when the body was discarded). */
+  bodyBytes: number;
 }
 
 export interface HttpRequest {
@@ -32,6 +37,12 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as JSON. */
   json?: unknown;
+  /** Sent as is, with this content type (uploads). */
+  raw?: { data: Buffer; contentType: string };
+  /** Keep only this many bytes of the body and count the rest (0: keep none), for bodies that may exceed the limit. */
+  keepBodyBytes?: number;
+  /** Clean-up that must still happen after the run's deadline (logout): allowed, with at most 2 s. */
+  afterDeadline?: boolean;
   /** Follow up to this many redirects (GET only). */
   followRedirects?: number;
   /** Connect here instead of resolving the URL's host (federation after server discovery). */
@@ -48,31 +59,41 @@ export interface HttpRequest {
 /** The request could not be completed: DNS, TCP, TLS or timeout, with the step that failed. */
 export class HttpFailure extends Error {
   readonly url: string;
-  constructor(url: string, message: string) {
+  /** The server accepted the request but did not finish its answer in time (it hung or trickled). */
+  readonly stalled: boolean;
+  constructor(url: string, message: string, stalled = false) {
     super(message);
     this.name = "HttpFailure";
     this.url = url;
+    this.stalled = stalled;
   }
 }
+
+/** The exchange was cut at its time limit after the connection was up. */
+class StalledAnswer extends Error {}
 
 const MAX_BODY_BYTES = 1_048_576;
 
 /**
  * A small HTTP(S) client that resolves through the verifier's resolver, trusts only the given
- * CA bundle, counts every request, and has hard limits on requests, body size and time.
+ * CA bundle, counts every request, and has hard limits on requests, body size and time: each
+ * request (connect, TLS, headers and body together) ends after `timeoutMs` or at the run's
+ * deadline, whichever comes first, however slowly the server trickles its answer.
  */
 export class HttpClient {
   readonly #resolver: Resolver;
   readonly #ca: string | undefined;
   readonly #timeoutMs: number;
   readonly #maxRequests: number;
+  readonly #deadline: RunDeadline;
   readonly log: { method: string; url: string; status: number | "error" }[] = [];
 
-  constructor(options: { resolver: Resolver; caPem?: string; timeoutMs: number; maxRequests?: number }) {
+  constructor(options: { resolver: Resolver; caPem?: string; timeoutMs: number; maxRequests?: number; deadline?: RunDeadline }) {
     this.#resolver = options.resolver;
     this.#ca = options.caPem;
     this.#timeoutMs = options.timeoutMs;
     this.#maxRequests = options.maxRequests ?? 150;
+    this.#deadline = options.deadline ?? new RunDeadline(Number.POSITIVE_INFINITY);
   }
 
   get requestCount(): number {
@@ -82,13 +103,19 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const redirects: string[] = [];
     let url = req.url;
+    const limit = req.followRedirects ?? 0;
     for (let hop = 0; ; hop++) {
       const response = await this.#once({ ...req, url }, redirects);
       const location = response.headers.location;
       const redirectable = [301, 302, 303, 307, 308].includes(response.status) && location && (req.method ?? "GET") === "GET";
-      if (!redirectable || hop >= (req.followRedirects ?? 0)) return response;
+      if (!redirectable || limit === 0) return response;
+      const next = new URL(location, url).toString();
+      // A URL seen before means the redirects go round in a circle: following further only repeats it.
+      const seen = [...redirects, url];
+      if (seen.includes(next)) return { ...response, redirectProblem: `redirect loop: ${[...seen.slice(seen.indexOf(next)), next].join(" -> ")}` };
+      if (hop >= limit) return { ...response, redirectProblem: `more than ${limit} redirects (last: ${url} -> ${next})` };
       redirects.push(url);
-      url = new URL(location, url).toString();
+      url = next;
       // A redirect lands on another host: resolve it afresh.
       req = { ...req, target: undefined, tlsServerName: undefined };
     }
@@ -96,6 +123,7 @@ export class HttpClient {
 
   async #once(req: HttpRequest, redirects: string[]): Promise<HttpResponse> {
     if (this.log.length >= this.#maxRequests) throw new HttpFailure(req.url, `request budget of ${this.#maxRequests} exhausted`);
+    if (this.#deadline.expired && !req.afterDeadline) throw new HttpFailure(req.url, new DeadlineReached(this.#deadline, `${req.method ?? "GET"} ${req.url}`).message);
     const method = req.method ?? "GET";
     const url = new URL(req.url);
     const secure = url.protocol === "https:";
@@ -120,17 +148,18 @@ export class HttpClient {
         lastError = error as Error;
       }
     }
-    throw new HttpFailure(req.url, lastError?.message ?? "no address to connect to");
+    throw new HttpFailure(req.url, lastError?.message ?? "no address to connect to", lastError instanceof StalledAnswer);
   }
 
   #send(method: string, url: URL, secure: boolean, target: ConnectTarget, req: HttpRequest): Promise<Omit<HttpResponse, "redirects">> {
-    const body = req.json === undefined ? undefined : Buffer.from(JSON.stringify(req.json));
+    const body = req.raw?.data ?? (req.json === undefined ? undefined : Buffer.from(JSON.stringify(req.json)));
     const headers: Record<string, string> = { "user-agent": "gauntlet-verify", accept: "application/json", ...req.headers };
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "host")) headers.host = url.host;
     if (body) {
-      headers["content-type"] = "application/json";
+      headers["content-type"] = req.raw?.contentType ?? "application/json";
       headers["content-length"] = String(body.length);
     }
+    const budget = req.afterDeadline && this.#deadline.expired ? { ms: Math.min(this.#timeoutMs, 2000), cutByRun: false } : this.#deadline.budget(this.#timeoutMs);
     const servername = (req.tlsServerName ?? url.hostname).replace(/^\[|\]$/g, "");
     const started = performance.now();
     const where = `${target.address.includes(":") ? `[${target.address}]` : target.address}:${target.port}`;
@@ -142,7 +171,6 @@ export class HttpClient {
         path: `${url.pathname}${url.search}`,
         headers,
         agent: false as const,
-        timeout: this.#timeoutMs,
         ...(secure
           ? {
               // SNI is never sent for IP literals (RFC 6066 section 3).
@@ -153,15 +181,38 @@ export class HttpClient {
             }
           : {}),
       };
+      let size = 0;
+      let connected = false;
+      let headersAfterMs: number | undefined;
+      // Why the verifier cut the exchange, which wins over the socket error that the cut causes.
+      let stopReason: Error | undefined;
+      const stop = (reason: Error) => {
+        stopReason ??= reason;
+        request.destroy(reason);
+      };
+      // One timer for the whole exchange: an idle timeout would let a server that trickles a byte at a time hold the run.
+      const timer = setTimeout(() => {
+        const got = headersAfterMs === undefined ? "no response headers" : `headers after ${Math.round(headersAfterMs)} ms, then ${size} body bytes`;
+        const message = `no complete answer from ${where} within ${this.#deadline.describe(budget.ms, budget.cutByRun)} (${got})`;
+        stop(connected ? new StalledAnswer(message) : new Error(message));
+      }, budget.ms);
+      const fail = (reason: string) => {
+        clearTimeout(timer);
+        reject(stopReason ?? new Error(reason));
+      };
       const request = (secure ? httpsRequest : httpRequest)(options, (response) => {
+        headersAfterMs = performance.now() - started;
         const chunks: Buffer[] = [];
-        let size = 0;
         response.on("data", (chunk: Buffer) => {
+          const kept = size;
           size += chunk.length;
-          if (size > MAX_BODY_BYTES) request.destroy(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
+          if (req.keepBodyBytes !== undefined) {
+            if (kept < req.keepBodyBytes) chunks.push(chunk.subarray(0, req.keepBodyBytes - kept));
+          } else if (size > MAX_BODY_BYTES) stop(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
           else chunks.push(chunk);
         });
         response.on("end", () => {
+          clearTimeout(timer);
           const socket = response.socket as TLSSocket;
           let tls: TlsDetails | undefined;
           if (secure && typeof socket.getPeerCertificate === "function") {
@@ -183,16 +234,15 @@ export class HttpClient {
             body: Buffer.concat(chunks).toString("utf8"),
             elapsedMs: performance.now() - started,
             connectedTo: target,
+            bodyBytes: size,
             ...(tls ? { tls } : {}),
           });
         });
-        response.on("error", reject);
+        response.on("error", (error) => fail(`${where}: ${error.message}`));
       });
-      request.on("timeout", () => request.destroy(new Error(`no answer from ${where} within ${this.#timeoutMs} ms`)));
-      request.on("error", (error: NodeJS.ErrnoException) => {
-        const reason = error.code === "ECONNREFUSED" ? `connection refused by ${where}` : `${where}: ${error.message}`;
-        reject(new Error(reason));
-      });
+      request.on("error", (error: NodeJS.ErrnoException) => fail(error.code === "ECONNREFUSED" ? `connection refused by ${where}` : `${where}: ${error.message}`));
+      // Connected means the TCP (and TLS) handshake completed: a cut after that is a server that stalls, not one that is unreachable.
+      request.once("socket", (socket) => socket.once(secure ? "secureConnect" : "connect", () => (connected = true)));
       if (body) request.write(body);
       request.end();
     });

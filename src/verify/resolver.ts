@@ -1,5 +1,6 @@
 import { lookup as systemLookup, resolveSrv as systemResolveSrv } from "node:dns/promises";
 import { isIP } from "node:net";
+import { DeadlineReached, RunDeadline, withinMs } from "./deadline.ts";
 import { DnsError, parseDnsServer, queryDns, type DnsServer, type SrvTarget } from "./dns-client.ts";
 
 /** Where to open a TCP connection for a host and port. */
@@ -49,15 +50,23 @@ export class Resolver {
   readonly #overrides: ResolveOverride[];
   readonly #dns: DnsServer | undefined;
   readonly #timeoutMs: number;
+  readonly #deadline: RunDeadline;
   /** Addresses per host, so every request to the same host does not ask DNS again (one run is short). */
   readonly #addressCache = new Map<string, Promise<{ address: string; source: string }[]>>();
   queries = 0;
 
-  constructor(options: { resolve: string[]; dns?: string; timeoutMs?: number }) {
+  constructor(options: { resolve: string[]; dns?: string; timeoutMs?: number; deadline?: RunDeadline }) {
+    this.#deadline = options.deadline ?? new RunDeadline(Number.POSITIVE_INFINITY);
     this.#overrides = options.resolve.map(parseResolveEntry);
     this.#dns = options.dns ? parseDnsServer(options.dns) : undefined;
     // DNS answers on a working resolver take milliseconds; two tries of up to 2 s each bound a dead one.
     this.#timeoutMs = Math.min(options.timeoutMs ?? 2000, 2000);
+  }
+
+  /** Time one DNS try may take, cut to what is left of the run. */
+  #tryMs(what: string): number {
+    if (this.#deadline.expired) throw new DeadlineReached(this.#deadline, what);
+    return this.#deadline.budget(this.#timeoutMs).ms;
   }
 
   get describeSource(): string {
@@ -87,7 +96,7 @@ export class Resolver {
       for (const type of ["AAAA", "A"] as const) {
         try {
           this.queries++;
-          const answers = await queryDns(this.#dns, host, type, this.#timeoutMs);
+          const answers = await queryDns(this.#dns, host, type, this.#tryMs(`${type} lookup of ${host}`));
           for (const answer of answers) {
             const data = (answer as { data?: unknown }).data;
             if (typeof data === "string") found.push({ address: data, source: `${type} via ${this.describeSource}` });
@@ -100,7 +109,8 @@ export class Resolver {
       return found;
     }
     this.queries++;
-    const addresses = await systemLookup(host, { all: true });
+    const ms = 2 * this.#tryMs(`lookup of ${host}`);
+    const addresses = await withinMs(systemLookup(host, { all: true }), ms, `no address for ${host} from the system resolver within ${ms} ms`);
     return addresses.map((a) => ({ address: a.address, source: "system resolver" }));
   }
 
@@ -110,7 +120,7 @@ export class Resolver {
     this.queries++;
     if (this.#dns) {
       try {
-        const answers = await queryDns(this.#dns, name, "SRV", this.#timeoutMs);
+        const answers = await queryDns(this.#dns, name, "SRV", this.#tryMs(`SRV lookup of ${name}`));
         records = answers.flatMap((a) => {
           const data = (a as { data?: unknown }).data as { target?: string; port?: number; priority?: number; weight?: number } | undefined;
           return data?.target && data.port !== undefined ? [{ name: data.target.replace(/\.$/, ""), port: data.port, priority: data.priority ?? 0, weight: data.weight ?? 0 }] : [];
@@ -121,7 +131,8 @@ export class Resolver {
       }
     } else {
       try {
-        records = (await systemResolveSrv(name)).map((r) => ({ name: r.name.replace(/\.$/, ""), port: r.port, priority: r.priority, weight: r.weight }));
+        const ms = 2 * this.#tryMs(`SRV lookup of ${name}`);
+        records = (await withinMs(systemResolveSrv(name), ms, `no SRV answer for ${name} from the system resolver within ${ms} ms`)).map((r) => ({ name: r.name.replace(/\.$/, ""), port: r.port, priority: r.priority, weight: r.weight }));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOTFOUND" || code === "ENODATA") return [];

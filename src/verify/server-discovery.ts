@@ -18,6 +18,8 @@ export interface WellKnownServer {
   url: string;
   response?: HttpResponse;
   error?: string;
+  /** The host accepted the request but did not finish its answer in time. */
+  stalled?: boolean;
   /** The `m.server` value when the answer was valid. */
   delegated?: ServerName;
   /** Why a 200 answer was not a valid delegation. */
@@ -44,7 +46,7 @@ export async function fetchWellKnownServer(http: HttpClient, host: string): Prom
     // Redirects are followed, bounded (server-server API, "GET /.well-known/matrix/server").
     response = await http.request({ url, followRedirects: 10 });
   } catch (error) {
-    return { url, error: error instanceof HttpFailure ? error.message : String(error) };
+    return { url, error: error instanceof HttpFailure ? error.message : String(error), stalled: error instanceof HttpFailure && error.stalled };
   }
   if (response.status !== 200) return { url, response };
   const body = jsonObject(response.body);

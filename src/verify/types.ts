@@ -1,5 +1,8 @@
-/** How one check of a deployment came out. `skip` means it did not run (missing credentials or a failed prerequisite). */
-export type CheckStatus = "pass" | "warn" | "fail" | "skip";
+/**
+ * How one check of a deployment came out. `info` reports an optional feature that is absent;
+ * `skip` means the check did not run (missing credentials, a failed prerequisite, read-only mode).
+ */
+export type CheckStatus = "pass" | "info" | "warn" | "fail" | "skip";
 
 /** One line of the checklist: what was checked, what was seen, and what to do about it. */
 export interface CheckResult {
@@ -24,8 +27,12 @@ export interface VerifyOptions {
   dns?: string;
   /** PEM bundle of CA certificates to trust instead of Node's built-in roots. */
   caPem?: string;
-  /** Per-request timeout. */
+  /** Per request: connect, TLS, headers and body together. */
   timeoutMs: number;
+  /** For the whole run; checks not reached by then are not run. */
+  deadlineMs: number;
+  /** False when the deployment does not federate on purpose: federation checks are replaced by one note. */
+  federation?: boolean;
   allowWrites: boolean;
   allowOpenRegistration: boolean;
   credentials?: { accessToken: string } | { user: string; password: string };
@@ -37,6 +44,9 @@ export interface VerifySummary {
   serverName: string;
   startedAt: string;
   wallTimeMs: number;
+  deadlineMs: number;
+  /** The run stopped at its deadline before every check ran. */
+  deadlineReached: boolean;
   httpRequests: number;
   /** HTTP requests by method, so a reader can see that a read-only run sent no writes. */
   requestsByMethod: Record<string, number>;

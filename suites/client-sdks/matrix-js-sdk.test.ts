@@ -1,54 +1,18 @@
-import { ClientEvent, createClient, EventType, MsgType, ReceiptType, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient as SdkClient, type MatrixEvent } from "matrix-js-sdk";
-import { logger } from "matrix-js-sdk/lib/logger.js";
+import { EventType, MsgType, ReceiptType, RoomEvent, RoomMemberEvent, type MatrixClient as SdkClient, type MatrixEvent } from "matrix-js-sdk";
 import { expect } from "vitest";
 import { covers, describe, test } from "../fixtures.ts";
+import { loggedInSdkClient, waitFor } from "./sdk-client.ts";
 
 // matrix-js-sdk, the library most Matrix clients are built on, against the homeserver under test:
 // what a real client does (login, sync loop, messages, typing, receipts) must work end to end.
-
-const WAIT_MS = 15_000;
-
-// The SDK logs every sync; failures are reported through the assertions instead.
-(logger as unknown as { setLevel?: (level: string) => void }).setLevel?.("silent");
-
-/** Resolves when `register` calls its callback with a value, or rejects after `ms` naming `what`. */
-function waitFor<T>(what: string, register: (done: (value: T) => void) => () => void, ms = WAIT_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let unregister: () => void = () => {};
-    const timer = setTimeout(() => {
-      unregister();
-      reject(new Error(`matrix-js-sdk: waited ${ms} ms for ${what}`));
-    }, ms);
-    unregister = register((value) => {
-      clearTimeout(timer);
-      unregister();
-      resolve(value);
-    });
-  });
-}
-
-async function loggedInSdkClient(baseUrl: string, user: string, password: string): Promise<SdkClient> {
-  const login = await createClient({ baseUrl }).loginRequest({ type: "m.login.password", identifier: { type: "m.id.user", user }, password, initial_device_display_name: "gauntlet js-sdk" });
-  const client = createClient({ baseUrl, accessToken: login.access_token, userId: login.user_id, deviceId: login.device_id });
-  const prepared = waitFor<void>("the first sync to complete", (done) => {
-    const onSync = (state: SyncState) => {
-      if (state === SyncState.Prepared || state === SyncState.Syncing) done();
-    };
-    client.on(ClientEvent.Sync, onSync);
-    return () => client.off(ClientEvent.Sync, onSync);
-  });
-  await client.startClient({ initialSyncLimit: 10 });
-  await prepared;
-  return client;
-}
 
 const sdkTest = test.extend<{ pair: { a: SdkClient; b: SdkClient; roomId: string } }>({
   pair: async ({ hs }, use) => {
     const [userA, userB] = await Promise.all([hs.newUser("sdk-a"), hs.newUser("sdk-b")]);
     userA.client.close();
     userB.client.close();
-    const a = await loggedInSdkClient(hs.baseUrl, userA.localpart, userA.password);
-    const b = await loggedInSdkClient(hs.baseUrl, userB.localpart, userB.password);
+    const a = await loggedInSdkClient({ baseUrl: hs.baseUrl, user: userA.localpart, password: userA.password });
+    const b = await loggedInSdkClient({ baseUrl: hs.baseUrl, user: userB.localpart, password: userB.password });
     try {
       const { room_id: roomId } = await a.createRoom({ preset: "public_chat" as never, name: "js-sdk interop" });
       const joined = waitFor<void>("b's own join to reach its sync", (done) => {

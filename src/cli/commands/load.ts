@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
+import { k6OperatorManifests } from "../../load/distributed/k6-operator.ts";
 import type { EngineChoice } from "../../load/engines/select-engine.ts";
 import { K6UnavailableError, selectEngine } from "../../load/engines/select-engine.ts";
 import { K6_EXIT_CODE } from "../../load/exit-codes.ts";
@@ -26,6 +27,12 @@ interface LoadArgs extends EnvironmentArgs {
   engine: EngineChoice;
   "summary-export"?: string;
   env?: string[];
+  "execution-segment"?: string;
+  "execution-segment-sequence"?: string;
+  emit?: "k6-operator";
+  "emit-dir": string;
+  parallelism: number;
+  "k6-image": string;
 }
 
 /** A scenario by name (`delivery-latency`) from scenarios/, or any k6 script by path. */
@@ -72,6 +79,9 @@ function checkBaseUrl(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
+// The tail of the latency too, and the sample count that says which percentiles it supports.
+const LOAD_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "p(99.9)", "count"];
+
 const outcomes: Record<number, string> = {
   [K6_EXIT_CODE.ok]: "passed",
   [K6_EXIT_CODE.thresholdsFailed]: "thresholds failed",
@@ -80,6 +90,27 @@ const outcomes: Record<number, string> = {
   [K6_EXIT_CODE.invalidConfig]: "invalid options",
   [K6_EXIT_CODE.setupTimeout]: "setup() timed out",
 };
+
+/** Writes the k6 operator's ConfigMap and TestRun for the scenario against --url; nothing runs here. */
+async function emitK6Operator(args: LoadArgs, scriptPath: string): Promise<void> {
+  if (!args.url) throw new UserError("--emit k6-operator needs --url: the base URL at which the cluster's runner pods reach the homeserver");
+  const name = `gauntlet-${args.scenario.replace(/^.*\//, "").replace(/\.(ts|js)$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63).replace(/-+$/, "");
+  let manifests;
+  try {
+    manifests = k6OperatorManifests({ scriptPath, env: scenarioEnv(args, checkBaseUrl(args.url)), parallelism: args.parallelism, name, runnerImage: args["k6-image"] });
+  } catch (error) {
+    throw new UserError(`--emit k6-operator: ${(error as Error).message}`);
+  }
+  const directory = resolve(args["emit-dir"]);
+  await mkdir(directory, { recursive: true });
+  for (const [file, text] of Object.entries(manifests.files)) await writeFile(join(directory, file), text);
+  process.stdout.write(
+    `wrote ${Object.keys(manifests.files).map((f) => join(directory, f)).join(" and ")}\n` +
+      `apply with: kubectl apply -f ${directory}/configmap.yaml -f ${directory}/testrun.yaml\n` +
+      `the operator splits the test into execution segments ${manifests.segments.map((s) => s.executionSegment).join(", ")} ` +
+      `(sequence ${manifests.segments[0]?.executionSegmentSequence}), one per runner\n`,
+  );
+}
 
 /** An environment started by `gauntlet env up`, named by --run. */
 function loadRun(runId: string): Environment {
@@ -104,9 +135,16 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .option("engine", { choices: ["auto", "k6", "node"] as const, default: "auto" as EngineChoice, describe: "k6 (binary or grafana/k6 image) or the embedded node engine" })
       .option("summary-export", { type: "string", describe: "write the summary as k6 --summary-export JSON to this file" })
       .option("env", { type: "string", array: true, describe: "KEY=VALUE for the script's __ENV (repeatable)" })
+      .option("execution-segment", { type: "string", describe: "run only this part of the test, as k6 does (e.g. 1/4:1/2); other machines run the rest" })
+      .option("execution-segment-sequence", { type: "string", describe: "the parts every machine of a split test uses (e.g. 0,1/4,1/2,1)" })
+      .option("emit", { choices: ["k6-operator"] as const, describe: "write manifests for Kubernetes' k6 operator to run the scenario distributed, instead of running it" })
+      .option("emit-dir", { type: "string", default: "k6-operator", describe: "where --emit writes its manifests" })
+      .option("parallelism", { type: "number", default: 4, describe: "with --emit k6-operator: how many runner pods split the test" })
+      .option("k6-image", { type: "string", default: "grafana/k6:latest", describe: "with --emit k6-operator: the runner image (k6 v1 or later runs TypeScript)" })
       .conflicts("rate", "vus") as unknown as Argv<LoadArgs>,
   handler: async (args) => {
     const scriptPath = resolveScenario(args.scenario);
+    if (args.emit === "k6-operator") return emitK6Operator(args, scriptPath);
     // Refuse a bad --duration or --env before an environment is started for nothing.
     scenarioEnv(args, "http://127.0.0.1");
     const existing = args.run ? loadRun(args.run) : undefined;
@@ -131,7 +169,16 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       const baseUrl = args.url ? checkBaseUrl(args.url) : environment!.homeserver("hs1").baseUrl;
       const env = scenarioEnv(args, baseUrl);
       progress(`load: ${args.scenario} against ${baseUrl} with ${engine.description}`);
-      const run = await runMeasured({ engine, scriptPath, env, summaryExportPath, ...(environment ? { environment: environment.state } : {}) });
+      const run = await runMeasured({
+        engine,
+        scriptPath,
+        env,
+        summaryExportPath,
+        summaryTrendStats: LOAD_TREND_STATS,
+        ...(args["execution-segment"] ? { executionSegment: args["execution-segment"] } : {}),
+        ...(args["execution-segment-sequence"] ? { executionSegmentSequence: args["execution-segment-sequence"] } : {}),
+        ...(environment ? { environment: environment.state } : {}),
+      });
       const outcome = outcomes[run.result.exitCode] ?? `exit code ${run.result.exitCode}`;
       if (run.resources || run.databaseBytes) process.stdout.write(`\n${renderResources(run)}\n`);
       for (const problem of run.problems) progress(`load: ${problem}`);

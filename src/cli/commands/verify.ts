@@ -14,6 +14,8 @@ interface VerifyArgs {
   ca?: string;
   format: "terminal" | "json" | "junit";
   timeout: number;
+  deadline: number;
+  federation: boolean;
   "allow-writes": boolean;
   "allow-open-registration": boolean;
   token?: string;
@@ -43,8 +45,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option("dns", { type: "string", describe: "ADDR:PORT of a DNS server to ask instead of the system resolver" })
       .option("ca", { type: "string", describe: "PEM file of CA certificates to trust instead of the built-in roots" })
       .option("format", { choices: ["terminal", "json", "junit"] as const, default: "terminal" as const, describe: "Output format" })
-      .option("timeout", { type: "number", default: 10, describe: "Seconds per request" })
-      .option("allow-writes", { type: "boolean", default: false, describe: "Create a private room, send, sync, leave and forget it; read registration flows" })
+      .option("timeout", { type: "number", default: 10, describe: "Seconds per request: connect, TLS, headers and body together" })
+      .option("deadline", { type: "number", default: 120, describe: "Seconds for the whole run; checks not reached by then are reported as not run" })
+      .option("federation", { type: "boolean", default: true, describe: "--no-federation: the server does not federate on purpose; skip server discovery and federation checks" })
+      .option("allow-writes", { type: "boolean", default: false, describe: "Create a private room, send, sync, leave and forget it; upload media; read registration flows" })
       .option("allow-open-registration", { type: "boolean", default: false, describe: "Registration without verification is intended: warn instead of fail" })
       .option("token", { type: "string", describe: "Access token (or GAUNTLET_VERIFY_TOKEN)" })
       .option("user", { type: "string", describe: "User to log in as (with --password)" })
@@ -60,6 +64,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       throw new UserError((error as Error).message, 2);
     }
     if (!(args.timeout > 0 && args.timeout <= 120)) throw new UserError(`--timeout must be between 0 and 120 seconds, got ${args.timeout}`, 2);
+    if (!(args.deadline > 0 && args.deadline <= 3600)) throw new UserError(`--deadline must be between 0 and 3600 seconds, got ${args.deadline}`, 2);
     let caPem: string | undefined;
     if (args.ca) {
       try {
@@ -77,6 +82,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       ...(args.dns ? { dns: args.dns } : {}),
       ...(caPem ? { caPem } : {}),
       timeoutMs: args.timeout * 1000,
+      deadlineMs: args.deadline * 1000,
+      federation: args.federation,
       allowWrites: args["allow-writes"],
       allowOpenRegistration: args["allow-open-registration"],
       ...(credentials ? { credentials } : {}),

@@ -5,9 +5,9 @@ import { spawn } from "node:child_process";
  * through the process group, so this process waits for it to stop and write its summary
  * rather than exiting first; SIGTERM is passed on.
  */
-export function runAttached(command: string, args: readonly string[]): Promise<number> {
+export function runAttached(command: string, args: readonly string[], options: { showStdout?: boolean } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "inherit" });
+    const child = spawn(command, args, { stdio: ["inherit", options.showStdout === false ? "ignore" : "inherit", "inherit"] });
     const forward = (): void => void child.kill("SIGTERM");
     const wait = (): void => {};
     process.on("SIGTERM", forward);

@@ -27,7 +27,7 @@ export async function k6BinaryEngine(binary: string): Promise<LoadEngine> {
     name: "k6",
     description: `${stdout.trim().split("\n")[0]} (${binary})`,
     async run(request: LoadRunRequest): Promise<LoadRunResult> {
-      const exitCode = await runAttached(binary, k6RunArguments(request));
+      const exitCode = await runAttached(binary, k6RunArguments(request), { showStdout: !request.quiet });
       return { exitCode, summary: await readSummaryExport(request.summaryExportPath) };
     },
   };

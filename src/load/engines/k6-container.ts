@@ -53,7 +53,8 @@ async function runInContainer(image: string, request: LoadRunRequest): Promise<L
     .withCommand(args)
     .start();
   try {
-    (await container.logs()).on("data", (line: Buffer | string) => process.stdout.write(line));
+    // A quiet run reports from the summary export; k6's own summary would only repeat it.
+    if (!request.quiet) (await container.logs()).on("data", (line: Buffer | string) => process.stdout.write(line));
     const handle = runtime.container.getById(container.getId());
     let exitCode: number | undefined;
     while (exitCode === undefined) {

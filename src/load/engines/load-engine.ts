@@ -9,6 +9,10 @@ export interface LoadRunRequest {
   readonly summaryExportPath: string;
   /** Trend statistics in the export instead of k6's default (avg, min, med, max, p(90), p(95)). */
   readonly summaryTrendStats?: readonly string[];
+  /** This instance's part of a test split across instances (k6's `--execution-segment`, e.g. `1/4:1/2`). */
+  readonly executionSegment?: string;
+  /** The parts every instance of the split test uses (`--execution-segment-sequence`, e.g. `0,1/4,1/2,1`). */
+  readonly executionSegmentSequence?: string;
   /** No progress and no end-of-test summary on the terminal: the caller reports instead. */
   readonly quiet?: boolean;
 }
@@ -29,11 +33,21 @@ export interface LoadEngine {
 }
 
 /** k6's own command-line arguments for a request; the node engine's entry takes the same. */
-export function k6RunArguments(request: LoadRunRequest, scriptPath = request.scriptPath, summaryPath = request.summaryExportPath): string[] {
+export function k6RunArguments(
+  request: LoadRunRequest,
+  scriptPath = request.scriptPath,
+  summaryPath = request.summaryExportPath,
+  /** The engine's own flags, before the script (the node engine's `--no-summary`). */
+  extra: readonly string[] = [],
+): string[] {
   const args = ["run", "--summary-export", summaryPath];
   if (request.summaryTrendStats) args.push("--summary-trend-stats", request.summaryTrendStats.join(","));
-  if (request.quiet) args.push("--quiet", "--no-summary");
+  if (request.executionSegment) args.push("--execution-segment", request.executionSegment);
+  if (request.executionSegmentSequence) args.push("--execution-segment-sequence", request.executionSegmentSequence);
+  // Only --quiet: k6 v2 writes no --summary-export when its summary is disabled, so a quiet
+  // engine hides k6's terminal summary by not showing its stdout instead.
+  if (request.quiet) args.push("--quiet");
   for (const [key, value] of Object.entries(request.env)) args.push("-e", `${key}=${value}`);
-  args.push(scriptPath);
+  args.push(...extra, scriptPath);
   return args;
 }

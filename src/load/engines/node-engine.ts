@@ -11,7 +11,7 @@ export const nodeEngine: LoadEngine = {
   name: "node",
   description: `embedded node engine (Node ${process.version})`,
   async run(request: LoadRunRequest): Promise<LoadRunResult> {
-    const exitCode = await runAttached(process.execPath, [ENTRY, ...k6RunArguments(request)]);
+    const exitCode = await runAttached(process.execPath, [ENTRY, ...k6RunArguments(request, request.scriptPath, request.summaryExportPath, request.quiet ? ["--no-summary"] : [])]);
     return { exitCode, summary: await readSummaryExport(request.summaryExportPath) };
   },
 };

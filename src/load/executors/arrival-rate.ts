@@ -1,7 +1,8 @@
 // Open-model executors: iterations start on a schedule whatever the server does, so a slow
 // server shows up as latency (measured from each iteration's due time) or as dropped
 // iterations when every VU is busy, never as a quietly lower request rate.
-import type { ScenarioConfig } from "../options/scenarios.ts";
+import type { ExecutionTuple } from "../options/execution-segment.ts";
+import { iterationShare, vuBounds, type ScenarioConfig } from "../options/scenarios.ts";
 import type { VirtualUser } from "../runtime/virtual-user.ts";
 import { constantArrivals, rampingArrivals } from "./arrival-schedule.ts";
 import type { ScenarioExecution } from "./executor.ts";
@@ -12,23 +13,22 @@ type Config<E extends ScenarioConfig["executor"]> = Extract<ScenarioConfig, { ex
 
 export function runConstantArrivalRate(execution: ScenarioExecution<Config<"constant-arrival-rate">>): Promise<void> {
   const { config } = execution;
-  return runArrivals(execution, constantArrivals(config.rate, config.timeUnitMs, config.durationMs), config.durationMs, config.maxVUs);
+  return runArrivals(execution, constantArrivals(config.rate, config.timeUnitMs, config.durationMs), config.durationMs);
 }
 
 export function runRampingArrivalRate(execution: ScenarioExecution<Config<"ramping-arrival-rate">>): Promise<void> {
   const { config } = execution;
   const durationMs = config.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
-  return runArrivals(execution, rampingArrivals(config.startRate, config.timeUnitMs, config.stages), durationMs, config.maxVUs);
+  return runArrivals(execution, rampingArrivals(config.startRate, config.timeUnitMs, config.stages), durationMs);
 }
 
 async function runArrivals(
   execution: ScenarioExecution,
   schedule: Iterable<number>,
   durationMs: number,
-  maxVUs: number,
 ): Promise<void> {
-  const { run, config, state } = execution;
-  const pool = new VuPool([...execution.vus], maxVUs, async () => {
+  const { run, config, state, segment } = execution;
+  const pool = new VuPool([...execution.vus], vuBounds(config, segment).max, async () => {
     const vu = await execution.createVu();
     run.activeVus++;
     return vu;
@@ -37,7 +37,9 @@ async function runArrivals(
   const endsAt = state.startedAt + durationMs;
   const inFlight = new Set<Promise<void>>();
   const droppedTags = { ...config.tags, scenario: config.name };
-  for (const offset of schedule) {
+  // As in k6, the whole test's iterations are striped over the segments that got VUs.
+  const share = iterationShare(config, segment);
+  for (const offset of share ? ownIterations(schedule, share) : []) {
     const dueAt = state.startedAt + offset;
     await pause(dueAt - performance.now(), run);
     // Only an abort ends the schedule early: iterations overdue after a stall still start.
@@ -61,5 +63,18 @@ async function startIteration(vu: VirtualUser, execution: ScenarioExecution, due
     await vu.iterate(execution.state, dueAt);
   } finally {
     pool.release(vu);
+  }
+}
+
+/** The due times of the iterations of the whole test's schedule that this segment runs. */
+export function* ownIterations(schedule: Iterable<number>, segment: ExecutionTuple): Generator<number> {
+  if (segment.whole) return yield* schedule;
+  const owned = segment.indices();
+  let next = owned.next().value as number;
+  let index = 0;
+  for (const due of schedule) {
+    if (index++ !== next) continue;
+    yield due;
+    next = owned.next().value as number;
   }
 }

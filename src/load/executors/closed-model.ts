@@ -1,7 +1,7 @@
 // Closed-model executors: a fixed or ramping number of VUs, each starting its next iteration
 // when the previous one ends. Their throughput depends on the server, so they measure peak
 // throughput, not latency under a given load.
-import type { ScenarioConfig, Stage } from "../options/scenarios.ts";
+import { iterationShare, type ScenarioConfig, type Stage } from "../options/scenarios.ts";
 import type { ScenarioExecution } from "./executor.ts";
 import { drain, pause, stopping } from "./executor.ts";
 
@@ -36,30 +36,32 @@ export async function runPerVuIterations(execution: ScenarioExecution<Config<"pe
 }
 
 export async function runSharedIterations(execution: ScenarioExecution<Config<"shared-iterations">>): Promise<void> {
-  const { run, config, state, vus } = execution;
+  const { run, config, state, vus, segment } = execution;
   const endsAt = state.startedAt + config.maxDurationMs;
+  // As in k6, the iterations are split the way the VUs are: among the segments that got VUs.
+  const iterations = iterationShare(config, segment)?.scale(config.iterations) ?? 0;
   let claimed = 0;
   run.activeVus += vus.length;
   const loops = vus.map(async (vu) => {
-    while (claimed < config.iterations && !stopping(run, endsAt)) {
+    while (claimed < iterations && !stopping(run, endsAt)) {
       claimed++;
       await vu.iterate(state);
     }
   });
   await drain(execution, Promise.all(loops), endsAt + config.gracefulStopMs);
   run.activeVus -= vus.length;
-  recordDropped(execution, config.iterations - claimed);
+  recordDropped(execution, iterations - claimed);
 }
 
 /** VUs ramp linearly between stage targets; a VU above the target finishes its iteration and waits. */
 export async function runRampingVus(execution: ScenarioExecution<Config<"ramping-vus">>): Promise<void> {
-  const { run, config, state, vus } = execution;
+  const { run, config, state, vus, segment } = execution;
   const totalMs = config.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
   const endsAt = state.startedAt + totalMs;
   const loops = vus.map(async (vu, index) => {
     let active = false;
     while (!stopping(run, endsAt)) {
-      const wanted = index < targetVus(config.startVUs, config.stages, performance.now() - state.startedAt);
+      const wanted = index < segment.scale(targetVus(config.startVUs, config.stages, performance.now() - state.startedAt));
       if (wanted !== active) {
         run.activeVus += wanted ? 1 : -1;
         active = wanted;

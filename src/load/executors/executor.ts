@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import type { ExecutionTuple } from "../options/execution-segment.ts";
 import type { ScenarioConfig } from "../options/scenarios.ts";
 import type { ScenarioState } from "../runtime/iteration-context.ts";
 import type { TestRun } from "../runtime/test-run.ts";
@@ -9,6 +10,8 @@ export interface ScenarioExecution<C extends ScenarioConfig = ScenarioConfig> {
   readonly run: TestRun;
   readonly config: C;
   readonly state: ScenarioState;
+  /** This instance's share of the test; the whole test unless the run is segmented. */
+  readonly segment: ExecutionTuple;
   /** The VUs initialized for this scenario before the test started. */
   readonly vus: readonly VirtualUser[];
   /** Initializes one more VU (arrival-rate executors, up to maxVUs). */

@@ -26,7 +26,7 @@ export const scenario = {
     return requireIteration("exec.scenario").scenarioIteration;
   },
   get iterationInTest(): number {
-    return requireIteration("exec.scenario").scenarioIteration;
+    return requireIteration("exec.scenario").testIteration;
   },
 };
 

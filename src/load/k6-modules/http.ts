@@ -1,10 +1,10 @@
 // The `k6/http` module for the node engine: the async request API on undici. The synchronous
 // calls would block every VU of the shared event loop, so they throw and name the async form.
-import { Agent, errors as undiciErrors } from "undici";
-import type { Dispatcher } from "undici";
+import { errors as undiciErrors } from "undici";
 import type { Metric } from "../metrics/registry.ts";
 import { parseDuration } from "../options/duration.ts";
 import { currentIteration } from "../runtime/iteration-context.ts";
+import { send } from "./http-transport.ts";
 import type { TestRun } from "../runtime/test-run.ts";
 import { currentTestRun } from "../runtime/test-run.ts";
 
@@ -21,8 +21,6 @@ interface Params {
   redirects?: number;
 }
 
-// One agent for the process: keep-alive connections, as many per origin as VUs need.
-const agent = new Agent({ keepAliveTimeout: 60_000, connections: null, pipelining: 1 });
 const DEFAULT_TIMEOUT_MS = 60_000;
 const USER_AGENT = "gauntlet-node-engine (k6-compatible)";
 let responseCallback: ExpectedStatusesCallback = expectedStatuses({ min: 200, max: 399 });
@@ -131,30 +129,24 @@ export async function asyncRequest(
   let error = "";
   let errorCode = 0;
   try {
-    const response = await agent.request({
+    const response = await send({
       origin: parsed.origin,
       path: `${parsed.pathname}${parsed.search}`,
-      method: verb as Dispatcher.HttpMethod,
+      method: verb,
       headers,
       body: payload,
       signal: context?.signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      timeoutMs,
     });
-    headersAt = performance.now();
-    status = response.statusCode;
+    headersAt = response.headersAt;
+    status = response.status;
     responseHeaders = canonicalHeaders(response.headers);
-    receivedBytes = headerBytes(responseHeaders) + 17;
-    if (responseType === "none") {
-      for await (const chunk of response.body) receivedBytes += (chunk as Buffer).length;
-    } else if (responseType === "binary") {
-      const bytes = await response.body.arrayBuffer();
-      receivedBytes += bytes.byteLength;
-      responseBody = bytes;
-    } else {
-      const text = await response.body.text();
-      receivedBytes += Buffer.byteLength(text);
-      responseBody = text;
+    receivedBytes = headerBytes(responseHeaders) + 17 + response.body.length;
+    if (responseType === "binary") {
+      const { buffer, byteOffset, byteLength } = response.body;
+      responseBody = buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
+    } else if (responseType !== "none") {
+      responseBody = response.body.toString("utf8");
     }
     statusText = `${status}`;
   } catch (cause) {

@@ -1,5 +1,6 @@
 // The node engine as a process with k6's command line, so callers run it exactly as they run
-// `k6 run`: node main.ts run [--summary-export FILE] [-e K=V]… [--quiet] [--no-summary] script.ts
+// `k6 run`: node main.ts run [--summary-export FILE] [-e K=V]… [--execution-segment S]
+// [--execution-segment-sequence Q] [--quiet] [--no-summary] script.ts
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { K6_EXIT_CODE } from "../exit-codes.ts";
@@ -15,11 +16,13 @@ const { values, positionals } = parseArgs({
     "summary-trend-stats": { type: "string" },
     quiet: { type: "boolean", short: "q" },
     "no-summary": { type: "boolean" },
+    "execution-segment": { type: "string" },
+    "execution-segment-sequence": { type: "string" },
   },
 });
 const [command, script] = positionals;
 if (command !== "run" || !script) {
-  process.stderr.write("usage: main.ts run [--summary-export FILE] [-e KEY=VALUE]... [--quiet] [--no-summary] SCRIPT\n");
+  process.stderr.write("usage: main.ts run [--summary-export FILE] [-e KEY=VALUE]... [--execution-segment S] [--execution-segment-sequence Q] [--quiet] [--no-summary] SCRIPT\n");
   process.exit(K6_EXIT_CODE.invalidConfig);
 }
 
@@ -44,6 +47,8 @@ process.on("SIGINT", () => {
 const result = await runNodeTest({
   scriptPath: script,
   env,
+  ...(values["execution-segment"] ? { executionSegment: values["execution-segment"] } : {}),
+  ...(values["execution-segment-sequence"] ? { executionSegmentSequence: values["execution-segment-sequence"] } : {}),
   ...(values["summary-trend-stats"] ? { summaryTrendStats: values["summary-trend-stats"].split(",") } : {}),
   ...(values.quiet ? {} : { onTick: (run, elapsedMs) => renderProgress(run, elapsedMs) }),
 });

@@ -4,8 +4,9 @@ import { K6_EXIT_CODE } from "../exit-codes.ts";
 import type { Threshold } from "../metrics/thresholds.ts";
 import { parseThresholds, thresholdPasses, type ThresholdSpec } from "../metrics/thresholds.ts";
 import { parseDuration } from "../options/duration.ts";
+import { ExecutionTuple, parseExecutionSegment, parseExecutionSegmentSequence } from "../options/execution-segment.ts";
 import type { ScenarioConfig, ScriptOptions } from "../options/scenarios.ts";
-import { resolveScenarios, scenarioSpanMs, vuBounds } from "../options/scenarios.ts";
+import { iterationShare, resolveScenarios, scenarioSpanMs, vuBounds } from "../options/scenarios.ts";
 import { runConstantArrivalRate, runRampingArrivalRate } from "../executors/arrival-rate.ts";
 import { runConstantVus, runPerVuIterations, runRampingVus, runSharedIterations } from "../executors/closed-model.ts";
 import type { ScenarioExecution } from "../executors/executor.ts";
@@ -24,6 +25,9 @@ export interface NodeTestRequest {
   readonly env: Record<string, string>;
   /** Trend statistics in the summary; k6's default when absent. */
   readonly summaryTrendStats?: readonly string[];
+  /** This instance's part of the test and the parts of all instances (k6's `--execution-segment[-sequence]`). */
+  readonly executionSegment?: string;
+  readonly executionSegmentSequence?: string;
   /** Called about once a second while scenarios run. */
   readonly onTick?: (run: TestRun, elapsedMs: number) => void;
 }
@@ -67,10 +71,12 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
 
   let scenarios: ScenarioConfig[];
   let thresholds: Threshold[];
+  let segment: ExecutionTuple;
   const options = (first.exports.options ?? {}) as ScriptOptions;
   run.options = options;
   try {
     scenarios = resolveScenarios(options);
+    segment = executionTupleOf(request, options);
     thresholds = parseThresholds(options.thresholds as Record<string, ThresholdSpec[]> | undefined, run.registry);
     for (const scenario of scenarios) {
       if (typeof first.exports[scenario.exec] !== "function") {
@@ -94,7 +100,7 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
   try {
     for (const scenario of scenarios) {
       const vus: VirtualUser[] = [];
-      const { initial } = vuBounds(scenario);
+      const { initial } = vuBounds(scenario, segment);
       while (vus.length < initial) {
         const batch = Math.min(VU_INIT_BATCH, initial - vus.length);
         vus.push(...(await Promise.all(Array.from({ length: batch }, createVu))));
@@ -126,7 +132,7 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
     scenarios.map(async (config) => {
       await pause(config.startTimeMs, run);
       if (run.aborted.aborted) return;
-      await runScenario(run, config, vusByScenario.get(config.name) ?? [], createVuWithData);
+      await runScenario(run, config, segment, vusByScenario.get(config.name) ?? [], createVuWithData);
     }),
   );
   clearInterval(sampler);
@@ -174,20 +180,23 @@ export async function runNodeTest(request: NodeTestRequest): Promise<NodeTestRes
 async function runScenario(
   run: TestRun,
   config: ScenarioConfig,
+  segment: ExecutionTuple,
   vus: VirtualUser[],
   createVu: () => Promise<VirtualUser>,
 ): Promise<void> {
   const hardStop = new AbortController();
   const startedAt = performance.now();
   const spanMs = scenarioSpanMs(config) - config.gracefulStopMs;
+  const share = iterationShare(config, segment);
   const state: ScenarioState = {
     config,
     startedAt,
     iterationsStarted: 0,
+    iterationInTest: (n) => share?.indexInTest(n) ?? n,
     progress: () => Math.min(1, (performance.now() - startedAt) / Math.max(1, spanMs)),
     hardStop: hardStop.signal,
   };
-  const execution: ScenarioExecution = { run, config, state, vus, createVu, interrupt: () => hardStop.abort() };
+  const execution: ScenarioExecution = { run, config, state, segment, vus, createVu, interrupt: () => hardStop.abort() };
   switch (config.executor) {
     case "constant-vus":
       return runConstantVus({ ...execution, config });
@@ -202,6 +211,13 @@ async function runScenario(
     case "ramping-arrival-rate":
       return runRampingArrivalRate({ ...execution, config });
   }
+}
+
+/** The command line's segment and sequence, else the script options', else the whole test. */
+function executionTupleOf(request: NodeTestRequest, options: ScriptOptions): ExecutionTuple {
+  const segment = request.executionSegment ?? options.executionSegment;
+  const sequence = request.executionSegmentSequence ?? options.executionSegmentSequence;
+  return ExecutionTuple.of(segment ? parseExecutionSegment(segment) : undefined, sequence ? parseExecutionSegmentSequence(sequence) : []);
 }
 
 /** Samples `vus` each second and evaluates abortOnFail thresholds every two, as k6 does. */

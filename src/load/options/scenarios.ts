@@ -1,4 +1,5 @@
 import { parseDuration } from "./duration.ts";
+import { ExecutionTuple } from "./execution-segment.ts";
 
 /** A ramp stage: reach `target` (VUs or iterations per timeUnit) over `duration`. */
 export interface Stage {
@@ -58,6 +59,10 @@ export interface ScriptOptions {
   setupTimeout?: string;
   teardownTimeout?: string;
   summaryTrendStats?: string[];
+  /** This instance's part of the test (`--execution-segment` overrides it). */
+  executionSegment?: string;
+  /** The parts all instances use (`--execution-segment-sequence` overrides it). */
+  executionSegmentSequence?: string;
 }
 
 /**
@@ -148,20 +153,37 @@ function parseScenario(name: string, raw: Record<string, unknown>): ScenarioConf
   }
 }
 
-/** How many VUs a scenario initializes before it starts, and at most. */
-export function vuBounds(scenario: ScenarioConfig): { initial: number; max: number } {
+/** How many VUs a scenario initializes before it starts, and at most, in this instance's segment. */
+export function vuBounds(scenario: ScenarioConfig, segment: ExecutionTuple = ExecutionTuple.of()): { initial: number; max: number } {
+  const scaled = (vus: number) => segment.scale(vus);
   switch (scenario.executor) {
     case "constant-vus":
     case "per-vu-iterations":
     case "shared-iterations":
-      return { initial: scenario.vus, max: scenario.vus };
+      return { initial: scaled(scenario.vus), max: scaled(scenario.vus) };
     case "ramping-vus": {
-      const peak = Math.max(scenario.startVUs, ...scenario.stages.map((s) => s.target));
+      const peak = scaled(Math.max(scenario.startVUs, ...scenario.stages.map((s) => s.target)));
       return { initial: peak, max: peak };
     }
     case "constant-arrival-rate":
     case "ramping-arrival-rate":
-      return { initial: scenario.preAllocatedVUs, max: scenario.maxVUs };
+      return { initial: scaled(scenario.preAllocatedVUs), max: scaled(scenario.maxVUs) };
+  }
+}
+
+/**
+ * How a scenario's iterations are split among the instances of a segmented test, as k6 splits
+ * them: by the segments' shares of the VUs (null: this instance got none of them).
+ */
+export function iterationShare(config: ScenarioConfig, segment: ExecutionTuple): ExecutionTuple | null {
+  switch (config.executor) {
+    case "shared-iterations":
+      return segment.resegment(config.vus);
+    case "constant-arrival-rate":
+    case "ramping-arrival-rate":
+      return segment.resegment(config.maxVUs);
+    default:
+      return segment;
   }
 }
 

@@ -8,6 +8,8 @@ export interface ScenarioState {
   readonly startedAt: number;
   /** Iterations started so far in this scenario, across its VUs. */
   iterationsStarted: number;
+  /** The number in the whole test (across every instance of a segmented test) of this instance's n-th iteration. */
+  iterationInTest(n: number): number;
   /** Share of the scenario done, 0 to 1. */
   progress(): number;
   /** Aborts in-flight requests once the scenario's graceful stop has passed. */
@@ -33,6 +35,8 @@ export interface IterationContext {
   readonly iteration: number;
   /** The iteration's number across all VUs of its scenario. */
   readonly scenarioIteration: number;
+  /** The iteration's number across all instances of a segmented test (k6's `iterationInTest`). */
+  readonly testIteration: number;
   /** How late the iteration began against its schedule; the first request carries it (shared by groups). */
   readonly schedule: { lagMs: number };
   /** `::`-joined group names, "" at the root, as k6 writes group paths. */

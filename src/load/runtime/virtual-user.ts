@@ -50,11 +50,13 @@ export class VirtualUser {
     const startedAt = performance.now();
     const measuredFrom = intendedStartAt === undefined ? startedAt : Math.min(intendedStartAt, startedAt);
     const config = scenario.config;
+    const scenarioIteration = scenario.iterationsStarted++;
     const context: IterationContext = {
       vu: this.state,
       scenario,
       iteration: this.state.iterationInScenario,
-      scenarioIteration: scenario.iterationsStarted++,
+      scenarioIteration,
+      testIteration: scenario.iterationInTest(scenarioIteration),
       schedule: { lagMs: startedAt - measuredFrom },
       groupPath: "",
       signal: scenario.hardStop,
@@ -101,6 +103,7 @@ function initContext(state: VuState): IterationContext {
     scenario: undefined,
     iteration: 0,
     scenarioIteration: 0,
+    testIteration: 0,
     schedule: { lagMs: 0 },
     groupPath: "",
     signal: undefined,

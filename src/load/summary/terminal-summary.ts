@@ -63,10 +63,30 @@ function renderValues(name: string, metric: ExportedMetric, isTime: boolean): st
   if ("value" in metric && !("avg" in metric)) {
     return `${value("value")} min=${value("min")} max=${value("max")}`;
   }
+  const samples = typeof metric.count === "number" ? metric.count : undefined;
   return Object.keys(metric)
     .filter((key) => key !== "thresholds")
-    .map((key) => `${key}=${isTime ? formatMs(value(key)) : round(value(key))}`)
+    .map((key) => {
+      const quantile = quantileOf(key);
+      if (samples !== undefined && quantile !== undefined && !percentileSupported(quantile, samples)) return `${key}=n/a`;
+      return `${key}=${isTime && key !== "count" ? formatMs(value(key)) : round(value(key))}`;
+    })
     .join(" ");
+}
+
+/** The quantile a trend statistic names: `med` 0.5, `p(99)` 0.99; undefined for the others. */
+function quantileOf(stat: string): number | undefined {
+  if (stat === "med") return 0.5;
+  const match = /^p\((\d+(?:\.\d+)?)\)$/.exec(stat);
+  return match ? Number(match[1]) / 100 : undefined;
+}
+
+/**
+ * Whether `samples` measurements support a percentile: at least 10 of them lie beyond it, so it is
+ * not just the maximum of a few. With 30 samples p95 and p99 would both be the largest one.
+ */
+export function percentileSupported(quantile: number, samples: number): boolean {
+  return samples * (1 - quantile) >= 10 - 1e-9;
 }
 
 function formatMs(ms: number): string {

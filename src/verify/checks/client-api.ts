@@ -89,27 +89,11 @@ export async function checkRegistration(context: VerifyContext, baseUrl: string)
   }
 }
 
-/** Synapse's admin API belongs on an internal listener; from outside it is attack surface. */
-export async function checkAdminApi(context: VerifyContext, baseUrl: string): Promise<void> {
-  const url = `${baseUrl}/_synapse/admin/v1/server_version`;
-  try {
-    const r = await context.http.request({ url });
-    const body = jsonObject(r.body);
-    if (r.status === 200 && body && "server_version" in body) {
-      record(context, GROUP, "client.admin-api", "Admin API exposure", "warn", [`GET ${url}`, "HTTP 200", `server_version: ${String(body.server_version)}`, "the admin API is reachable from outside"], "Do not proxy /_synapse/admin to the internet; reach it from an internal network or over SSH");
-    } else {
-      record(context, GROUP, "client.admin-api", "Admin API exposure", "pass", [`GET ${url}`, `HTTP ${r.status}: not exposed`]);
-    }
-  } catch (error) {
-    record(context, GROUP, "client.admin-api", "Admin API exposure", "pass", [`GET ${url}`, `${(error as Error).message}: not exposed`]);
-  }
-}
-
 /** Authenticated media (client-server API "Content repository", v1.11): the upload limit users will meet. */
-export async function checkMediaConfig(context: VerifyContext, baseUrl: string, accessToken: string | undefined): Promise<void> {
+export async function checkMediaConfig(context: VerifyContext, baseUrl: string, accessToken: string | undefined): Promise<number | undefined> {
   if (!accessToken) {
     record(context, GROUP, "client.media-config", "Media configuration", "skip", ["needs credentials (--token, or --user and --password)"]);
-    return;
+    return undefined;
   }
   const url = `${baseUrl}/_matrix/client/v1/media/config`;
   try {
@@ -121,6 +105,7 @@ export async function checkMediaConfig(context: VerifyContext, baseUrl: string, 
       const mib = size / 1_048_576;
       // Guides raise nginx's client_max_body_size with max_upload_size; a tiny limit usually means one was forgotten.
       record(context, GROUP, "client.media-config", "Media configuration", mib < 1 ? "warn" : "pass", [`GET ${url}`, `m.upload.size: ${size} bytes (${mib.toFixed(1)} MiB)`], "Raise max_upload_size and the proxy's body size limit (nginx: client_max_body_size) together");
+      return size;
     } else {
       record(context, GROUP, "client.media-config", "Media configuration", "pass", [`GET ${url}`, "m.upload.size not advertised (no limit announced)"]);
     }

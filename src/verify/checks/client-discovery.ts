@@ -16,6 +16,22 @@ function allowsAnyOrigin(response: HttpResponse): boolean {
   return value === "*" || value === PROBE_ORIGIN;
 }
 
+/** The API prefix when a base URL wrongly includes it (`https://matrix.example.org/_matrix`), else undefined. */
+function apiPathIn(baseUrl: string): string | undefined {
+  let path: string;
+  try {
+    path = new URL(baseUrl).pathname;
+  } catch {
+    return undefined;
+  }
+  return /\/_matrix(?:\/client(?:\/[^/]*)?)?\/*$/.exec(path)?.[0].replace(/\/+$/, "");
+}
+
+function withoutApiPath(baseUrl: string): string {
+  const prefix = apiPathIn(baseUrl);
+  return prefix ? baseUrl.replace(/\/+$/, "").slice(0, -prefix.length) : baseUrl;
+}
+
 /** Client-server API "Server Discovery" (well-known URI) and "Web Browser Clients" (CORS). */
 export async function checkClientDiscovery(context: VerifyContext): Promise<ClientDiscoveryResult> {
   let host: string;
@@ -30,14 +46,19 @@ export async function checkClientDiscovery(context: VerifyContext): Promise<Clie
   try {
     response = await context.http.request({ url, followRedirects: 10, headers: { origin: PROBE_ORIGIN } });
   } catch (error) {
-    record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [`GET ${url}`, (error as HttpFailure).message], `Serve ${url} over HTTPS so clients can find the homeserver from the user ID`);
+    const stalled = error instanceof HttpFailure && error.stalled;
+    const fix = stalled ? `Make ${url} answer at once: the host accepted the request, then stalled (look at the web server, or the upstream it proxies the file to)` : `Serve ${url} over HTTPS so clients can find the homeserver from the user ID`;
+    record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [`GET ${url}`, (error as Error).message], fix);
   }
   if (response) {
-    const evidence = [`GET ${url}`, ...response.redirects.map((r) => `redirected from ${r}`), `HTTP ${response.status}`, headerEvidence(response.headers, "Content-Type")];
+    const redirectProblem = response.redirectProblem;
+    const evidence = [`GET ${url}`, ...(redirectProblem ? [] : response.redirects.map((r) => `redirected from ${r}`)), `HTTP ${response.status}`, headerEvidence(response.headers, "Content-Type")];
     const body = response.status === 200 ? jsonObject(response.body) : undefined;
     const homeserver = body?.["m.homeserver"] as Record<string, unknown> | undefined;
     const candidate = typeof homeserver?.base_url === "string" ? homeserver.base_url : undefined;
-    if (response.status === 404) {
+    if (redirectProblem) {
+      record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [...evidence, redirectProblem], `Fix the redirect rule that catches ${url}: serve the file itself with 200`);
+    } else if (response.status === 404) {
       record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "warn", [...evidence, "clients cannot find the homeserver from a user ID alone"], `Serve {"m.homeserver": {"base_url": "https://<client host>"}} at ${url}`);
     } else if (response.status !== 200) {
       record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", evidence, `Answer ${url} with 200 and {"m.homeserver": {"base_url": …}}`);
@@ -45,6 +66,17 @@ export async function checkClientDiscovery(context: VerifyContext): Promise<Clie
       record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [...evidence, `body is not a JSON object: starts ${JSON.stringify(response.body.slice(0, 40))}`], `Serve JSON, not a web page, at ${url} (nginx: a dedicated location with default_type application/json)`);
     } else if (!candidate) {
       record(context, GROUP, "client.well-known", "/.well-known/matrix/client", "fail", [...evidence, "m.homeserver.base_url is missing or not a string"], `Add {"m.homeserver": {"base_url": "https://<client host>"}} to ${url}`);
+    } else if (apiPathIn(candidate)) {
+      baseUrl = candidate.replace(/\/+$/, "");
+      record(
+        context,
+        GROUP,
+        "client.well-known",
+        "/.well-known/matrix/client",
+        "fail",
+        [...evidence, `m.homeserver.base_url: ${baseUrl}`, `the base URL ends in ${apiPathIn(candidate)}: clients append /_matrix/client/… themselves and ask for ${baseUrl}/_matrix/client/versions`],
+        `Remove ${apiPathIn(candidate)} from base_url: {"m.homeserver": {"base_url": "${withoutApiPath(baseUrl)}"}}`,
+      );
     } else {
       baseUrl = candidate.replace(/\/+$/, "");
       const contentType = String(response.headers["content-type"] ?? "");
@@ -77,7 +109,8 @@ export async function checkClientDiscovery(context: VerifyContext): Promise<Clie
     if (r.status === 200 && versions && versions.length > 0) {
       record(context, GROUP, "client.base-url", "Homeserver base URL", "pass", [`GET ${versionsUrl}`, `HTTP ${r.status}`, `versions: ${versions.join(", ")}`]);
     } else {
-      record(context, GROUP, "client.base-url", "Homeserver base URL", "fail", [`GET ${versionsUrl}`, `HTTP ${r.status}`, `body starts ${JSON.stringify(r.body.slice(0, 60))}`], "Proxy /_matrix/ at the base URL to the homeserver's client listener");
+      const fix = apiPathIn(baseUrl) ? `Remove ${apiPathIn(baseUrl)} from m.homeserver.base_url (use ${withoutApiPath(baseUrl)})` : "Proxy /_matrix/ at the base URL to the homeserver's client listener";
+      record(context, GROUP, "client.base-url", "Homeserver base URL", "fail", [`GET ${versionsUrl}`, `HTTP ${r.status}`, `body starts ${JSON.stringify(r.body.slice(0, 60))}`], fix);
       return { baseUrl };
     }
   } catch (error) {

@@ -1,4 +1,4 @@
-import { record, type VerifyContext } from "../context.ts";
+import { record, stepTimeoutMs, type VerifyContext } from "../context.ts";
 import type { ConnectTarget } from "../resolver.ts";
 import { hostForUrl } from "../server-name.ts";
 import { acceptsLegacyTls, daysUntil, probeTls, type TlsProbe } from "../tls-probe.ts";
@@ -25,7 +25,7 @@ async function judge(context: VerifyContext, id: string, title: string, probe: T
     return;
   }
   const days = probe.validTo ? daysUntil(probe.validTo) : undefined;
-  const legacy = await acceptsLegacyTls(probe.target, probe.servername, context.options.timeoutMs, context.tlsStats);
+  const legacy = await acceptsLegacyTls(probe.target, probe.servername, stepTimeoutMs(context, "TLS 1.0/1.1 probe"), context.tlsStats);
   evidence.push(legacy ? "accepts TLS 1.0/1.1" : "refuses TLS 1.0/1.1");
   if (days !== undefined && days < EXPIRY_WARNING_DAYS) {
     record(context, GROUP, id, title, "warn", [...evidence, `expires in ${days} days`], `Renew the certificate for ${probe.servername} now (check that automatic renewal runs)`);
@@ -36,8 +36,17 @@ async function judge(context: VerifyContext, id: string, title: string, probe: T
   }
 }
 
-/** Resolves host:port and handshakes with the first address that answers; records a failure and returns undefined otherwise. */
-async function probeEndpoint(context: VerifyContext, id: string, title: string, host: string, port: number): Promise<TlsProbe | undefined> {
+/** One handshake within the per-request timeout and the run's deadline. */
+export function handshake(context: VerifyContext, target: ConnectTarget, servername: string): Promise<TlsProbe> {
+  const timeoutMs = stepTimeoutMs(context, `TLS handshake with ${hostForUrl(target.address, target.port)}`);
+  return probeTls(target, servername, { ...(context.options.caPem ? { caPem: context.options.caPem } : {}), timeoutMs, stats: context.tlsStats });
+}
+
+/**
+ * Resolves host:port and handshakes with the first address that answers. When none does, records
+ * `unreachable` (a failure unless the caller says otherwise) and returns undefined.
+ */
+async function probeEndpoint(context: VerifyContext, id: string, title: string, host: string, port: number, unreachable: "fail" | "skip" = "fail"): Promise<TlsProbe | undefined> {
   const bare = host.replace(/^\[|\]$/g, "");
   let targets: ConnectTarget[];
   try {
@@ -49,12 +58,13 @@ async function probeEndpoint(context: VerifyContext, id: string, title: string, 
   const errors: string[] = [];
   for (const target of targets.slice(0, 3)) {
     try {
-      return await probeTls(target, bare, { ...(context.options.caPem ? { caPem: context.options.caPem } : {}), timeoutMs: context.options.timeoutMs, stats: context.tlsStats });
+      return await handshake(context, target, bare);
     } catch (error) {
       errors.push(`${hostForUrl(target.address, target.port)} (${target.source}): ${(error as Error).message}`);
     }
   }
-  record(context, GROUP, id, title, "fail", errors, `Serve HTTPS on ${hostForUrl(bare, port)}`);
+  if (unreachable === "skip") record(context, GROUP, id, title, "skip", [`nothing answered TLS on ${hostForUrl(bare, port)}`, ...errors]);
+  else record(context, GROUP, id, title, "fail", errors, `Serve HTTPS on ${hostForUrl(bare, port)}`);
   return undefined;
 }
 
@@ -72,14 +82,19 @@ export async function checkClientTls(context: VerifyContext, baseUrl: string | u
   if (probe) await judge(context, "tls.client", "TLS of the client API", probe, url.host);
 }
 
-/** The delegating domain serves both well-known files; servers and clients fetch them with full certificate checks. */
-export async function checkWellKnownTls(context: VerifyContext, serverHost: string | undefined, reachable: boolean): Promise<void> {
+/**
+ * The delegating domain serves both well-known files; servers and clients fetch them with full
+ * certificate checks. Judged from its own handshake, so a well-known file that hangs or errors
+ * does not hide a bad certificate.
+ */
+export async function checkWellKnownTls(context: VerifyContext, serverHost: string | undefined): Promise<void> {
   const title = "TLS of the well-known host";
-  if (!serverHost || !reachable) {
-    record(context, GROUP, "tls.well-known", title, "skip", [serverHost ? `nothing answered HTTPS on ${hostForUrl(serverHost, 443)}` : "the server name has an IP literal or explicit port: no well-known lookup"]);
+  if (!serverHost) {
+    record(context, GROUP, "tls.well-known", title, "skip", ["the server name has an IP literal or explicit port: no well-known lookup"]);
     return;
   }
-  const probe = await probeEndpoint(context, "tls.well-known", title, serverHost, 443);
+  // Nothing on port 443 is a legitimate setup (SRV or port 8448 carry discovery), not a TLS fault.
+  const probe = await probeEndpoint(context, "tls.well-known", title, serverHost, 443, "skip");
   if (probe) await judge(context, "tls.well-known", title, probe, hostForUrl(serverHost, 443));
 }
 

@@ -42,7 +42,7 @@ export async function openSession(context: VerifyContext, baseUrl: string): Prom
 /** Logs out the device a password login created, so the check leaves no session behind. */
 export async function closeSession(context: VerifyContext, baseUrl: string, session: Session | undefined): Promise<void> {
   if (!session?.ownLogin) return;
-  await context.http.request(authed(session.accessToken, { method: "POST", url: `${baseUrl}/_matrix/client/v3/logout`, json: {} })).catch(() => undefined);
+  await context.http.request(authed(session.accessToken, { method: "POST", url: `${baseUrl}/_matrix/client/v3/logout`, json: {}, afterDeadline: true })).catch(() => undefined);
 }
 
 export async function checkWhoami(context: VerifyContext, baseUrl: string, session: Session | undefined): Promise<void> {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,25 +8,39 @@ import { startEnvironment, type Environment, type Homeserver } from "../../../sr
 import { allocateFreePort } from "../../../src/env/ports.ts";
 import { issueServerCertificate } from "../../../src/env/tls.ts";
 import { verifyDeployment } from "../../../src/verify/index.ts";
-import type { VerifyReport } from "../../../src/verify/types.ts";
-import { MATRIX_HOST, SERVER_NAME, startDeployment, type Deployment, type DeploymentVariant } from "./support/deployment.ts";
+import type { VerifyOptions, VerifyReport } from "../../../src/verify/types.ts";
+import { runVerifyCli } from "./support/cli.ts";
+import { check, problems } from "./support/report.ts";
+import { MATRIX_HOST, SERVER_NAME, startDeployment, TURN_HOST, type Deployment, type DeploymentVariant } from "./support/deployment.ts";
+import { startStunResponder, type StunResponder } from "./support/stun-responder.ts";
 
-// One Synapse for the whole file, registration closed as the guides recommend; every variant is
-// its own nginx and DNS server in front of it.
+// One Synapse for the whole file, registration closed as the guides recommend, with metrics on
+// their own listener and a TURN server (a STUN responder on loopback); every variant is its own
+// nginx and DNS server in front of it.
 let env: Environment;
 let hs: Homeserver;
 let caFile: string;
 let goodPort: number;
+let metricsPort: number;
+let turn: StunResponder;
 const user = { localpart: `verify-${randomBytes(3).toString("hex")}`, password: randomBytes(18).toString("base64url") };
 const workDir = mkdtempSync(join(tmpdir(), "gauntlet-verify-"));
 
 beforeAll(async () => {
   goodPort = await allocateFreePort();
+  metricsPort = await allocateFreePort();
+  turn = await startStunResponder();
   env = await startEnvironment({
     database: "sqlite",
     serverName: SERVER_NAME,
     publicBaseUrl: `https://${MATRIX_HOST}:${goodPort}/`,
-    configOverrides: { enable_registration: false },
+    configOverrides: {
+      enable_registration: false,
+      enable_metrics: true,
+      metrics_port: metricsPort,
+      turn_uris: [`turn:${TURN_HOST}:${turn.port}?transport=udp`, `turn:${TURN_HOST}:${turn.port}?transport=tcp`],
+      turn_shared_secret: randomBytes(18).toString("base64url"),
+    },
     progress: (m) => console.error(m),
   });
   hs = env.homeserver("hs1");
@@ -38,11 +51,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.stop();
+  await turn?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
 function upstream() {
-  return { clientUrl: hs.baseUrl, federationUrl: hs.federationUrl };
+  return { clientUrl: hs.baseUrl, federationUrl: hs.federationUrl, metricsUrl: `http://127.0.0.1:${metricsPort}` };
 }
 
 async function withDeployment<T>(variant: DeploymentVariant, body: (deployment: Deployment) => Promise<T>, port?: number): Promise<T> {
@@ -54,37 +68,24 @@ async function withDeployment<T>(variant: DeploymentVariant, body: (deployment: 
   }
 }
 
-/** Runs the CLI as a user would, in a child process (asynchronously: the DNS server lives in this process). */
-async function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn("node_modules/.bin/node", ["src/cli/main.ts", "verify", ...args], { env: { ...process.env, GAUNTLET_VERIFY_PASSWORD: user.password }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  clearTimeout(timer);
-  return { status, stdout, stderr };
+function runCli(args: string[]) {
+  return runVerifyCli(args, { GAUNTLET_VERIFY_PASSWORD: user.password });
 }
 
 function deploymentArgs(d: Deployment): string[] {
   return [SERVER_NAME, ...d.verifyArgs.resolve.flatMap((r) => ["--resolve", r]), "--dns", d.verifyArgs.dns, "--ca", caFile];
 }
 
-async function verifyVariant(d: Deployment): Promise<VerifyReport> {
-  return verifyDeployment({ serverName: SERVER_NAME, ...d.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, allowWrites: false, allowOpenRegistration: false });
+async function verifyVariant(d: Deployment, extra: Partial<VerifyOptions> = {}): Promise<VerifyReport> {
+  return verifyDeployment({ serverName: SERVER_NAME, ...d.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, deadlineMs: 60_000, allowWrites: false, allowOpenRegistration: false, ...extra });
 }
 
-/** Checks that did not pass or skip, as `id=status`, so a test can say exactly which checks a mistake trips. */
-function problems(report: VerifyReport): string[] {
-  return report.checks.filter((c) => c.status === "warn" || c.status === "fail").map((c) => `${c.id}=${c.status}`).sort();
+/** With the test user's password login and --allow-writes. */
+function verifyWithWrites(d: Deployment, extra: Partial<VerifyOptions> = {}): Promise<VerifyReport> {
+  return verifyVariant(d, { allowWrites: true, credentials: { user: user.localpart, password: user.password }, ...extra });
 }
 
-function check(report: VerifyReport, id: string) {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(", ")}`);
-  return found;
-}
+
 
 describe("gauntlet verify against nginx + Synapse on loopback", () => {
   test("the guide-like deployment passes every check, writes included, and the summary gives time and request count", async () => {
@@ -108,7 +109,11 @@ describe("gauntlet verify against nginx + Synapse on loopback", () => {
         // Every request of the verifier went through the proxy, so the log and the count must agree.
         expect(report.summary.httpRequests).toBe(log.length);
         // Only the deployment's own names were ever looked up.
-        expect(new Set(d.dns.questions)).toEqual(new Set([`SRV _matrix-fed._tcp.${MATRIX_HOST}`, `AAAA ${MATRIX_HOST}`, `A ${MATRIX_HOST}`]));
+        expect(new Set(d.dns.questions)).toEqual(new Set([`SRV _matrix-fed._tcp.${MATRIX_HOST}`, `AAAA ${MATRIX_HOST}`, `A ${MATRIX_HOST}`, `AAAA ${TURN_HOST}`, `A ${TURN_HOST}`]));
+        // The TURN server was asked over both transports turn_uris names.
+        expect(check(report, "client.turn.reachable").evidence.join("\n")).toMatch(new RegExp(`UDP ${TURN_HOST}:${turn.port}: binding success in \\d+ ms, sees us as 127\\.0\\.0\\.1:\\d+\\nTCP ${TURN_HOST}:${turn.port}: binding success`));
+        expect(check(report, "client.turn").evidence.join("\n")).toContain("username and password: present (not shown)");
+        expect(check(report, "media.upload").evidence[0]).toMatch(/with 1052672 bytes \(m\.upload\.size 52428800\)$/);
         console.error(
           `full verify (with writes): ${report.summary.wallTimeMs} ms, ${report.summary.httpRequests} HTTP requests ${JSON.stringify(report.summary.requestsByMethod)}, ` +
             `${report.summary.tlsHandshakes} TLS probes, ${report.summary.dnsQueries} DNS queries`,
@@ -182,7 +187,8 @@ describe("gauntlet verify against nginx + Synapse on loopback", () => {
   test("the admin API exposed through the proxy is a client.admin-api warning", async () => {
     const report = await withDeployment({ exposeAdminApi: true }, verifyVariant);
     expect(problems(report)).toEqual(["client.admin-api=warn"]);
-    expect(check(report, "client.admin-api").evidence).toContain("the admin API is reachable from outside");
+    expect(check(report, "client.admin-api").evidence.join("\n")).toMatch(/HTTP 200\nserver_version: \d+\.\d+\.\d+.*\nreachable from outside$/);
+    expect(check(report, "client.admin-api").fix).toMatch(/^Do not proxy \/_synapse\/admin/);
   });
 
   test("a key response with a bad signature fails federation.keys.signature", async () => {
@@ -194,5 +200,115 @@ describe("gauntlet verify against nginx + Synapse on loopback", () => {
     const report = await withDeployment({ keyResponseOverride: tampered }, verifyVariant);
     expect(problems(report)).toEqual(["federation.keys.signature=fail"]);
     expect(check(report, "federation.keys.signature").evidence.join("\n")).toMatch(/signature check failed: ed25519:\w+: signature does not match the content/);
+  });
+
+  test("proxy_pass with a URI part fails client.path-integrity for every probe with an encoded '/' and names the proxy_pass form", async () => {
+    const report = await withDeployment({ proxyPassWithUri: true }, verifyVariant);
+    expect(problems(report)).toEqual(["client.path-integrity=fail"]);
+    const integrity = check(report, "client.path-integrity");
+    const altered = integrity.evidence.find((line) => line.startsWith("altered on the way: "));
+    expect(altered).toBe(
+      "altered on the way: '/' (%2F) in a room ID; '/' (%2F) and '+' (%2B) in an event ID; '/' (%2F) in a room alias; room aliases, room IDs and event IDs with these characters break",
+    );
+    expect(integrity.evidence.join("\n")).toMatch(/rooms\/!gauntlet%2Fverify%3Aexample\.test\/state: 404 M_UNRECOGNIZED \(expected 401 M_MISSING_TOKEN\)/);
+    expect(integrity.fix).toContain("proxy_pass http://127.0.0.1:8008;");
+  });
+
+  test("the guide's proxy_pass without a URI part passes client.path-integrity: every probe got its expected answer", async () => {
+    const report = await withDeployment({}, verifyVariant);
+    const integrity = check(report, "client.path-integrity");
+    expect(integrity.status).toBe("pass");
+    expect(integrity.evidence).toHaveLength(7);
+    expect(integrity.evidence.filter((line) => / 401 M_MISSING_TOKEN$/.test(line))).toHaveLength(6);
+    expect(integrity.evidence.filter((line) => / 404 M_NOT_FOUND$/.test(line))).toHaveLength(1);
+  });
+
+  test("nginx's default 1m body limit makes the upload above 1 MiB a 413 from the proxy: media.upload fails naming client_max_body_size", async () => {
+    const report = await withDeployment({ clientMaxBodySize: null }, (d) => verifyWithWrites(d));
+    expect(problems(report)).toEqual(["media.upload=fail"]);
+    const upload = check(report, "media.upload");
+    expect(upload.evidence.join("\n")).toMatch(/HTTP 413 in \d+ ms\nno Matrix errcode: the answer comes from the proxy \(Server: nginx/);
+    expect(upload.fix).toMatch(/client_max_body_size/);
+    // The small upload for the header check still went through.
+    expect(check(report, "media.download-headers").status).toBe("pass");
+  });
+
+  test("read-only, media.upload and media.download-headers are skipped with the reason that an upload needs --allow-writes", async () => {
+    const report = await withDeployment({ clientMaxBodySize: null }, (d) => verifyVariant(d, { credentials: { user: user.localpart, password: user.password } }));
+    for (const id of ["media.upload", "media.download-headers"]) {
+      expect(check(report, id).status).toBe("skip");
+      expect(check(report, id).evidence[0]).toMatch(/^read-only run: the proxy's body size limit and the media download headers were not checked/);
+    }
+  });
+
+  test("Content-Disposition hidden by the proxy fails media.download-headers; a hidden Content-Security-Policy alone is a warning", async () => {
+    const both = await withDeployment({ hideMediaHeaders: ["Content-Disposition", "Content-Security-Policy"] }, (d) => verifyWithWrites(d));
+    expect(problems(both)).toEqual(["media.download-headers=fail"]);
+    expect(check(both, "media.download-headers").evidence).toContain("Content-Disposition: (absent)");
+    expect(check(both, "media.download-headers").fix).toMatch(/Content-Disposition through the proxy/);
+    const csp = await withDeployment({ hideMediaHeaders: ["Content-Security-Policy"] }, (d) => verifyWithWrites(d));
+    expect(problems(csp)).toEqual(["media.download-headers=warn"]);
+    expect(check(csp, "media.download-headers").evidence).toContain("Content-Security-Policy: (absent)");
+    expect(check(csp, "media.download-headers").evidence.join("\n")).toMatch(/Content-Disposition: attachment/);
+  });
+
+  test("a redirect loop at /.well-known/matrix/server fails discovery.well-known-server as a redirect loop, in one line", async () => {
+    let proxyPort = 0;
+    const report = await withDeployment({ wellKnownRedirectLoop: true }, (d) => ((proxyPort = d.proxyPort), verifyVariant(d)));
+    const wellKnown = check(report, "discovery.well-known-server");
+    expect(wellKnown.status).toBe("fail");
+    const loop = `https://${SERVER_NAME}:${proxyPort}/.well-known/matrix/server`;
+    expect(wellKnown.evidence).toContain(`redirect loop: ${loop} -> ${loop}`);
+    expect(wellKnown.evidence.filter((line) => line.startsWith("redirected from"))).toEqual([]);
+    expect(wellKnown.evidence.join("\n")).not.toContain("a status other than 200 or 404");
+    expect(wellKnown.fix).toMatch(/^Fix the redirect rule/);
+  });
+
+  test("a base_url ending in /_matrix fails client.well-known with the fix to remove /_matrix", async () => {
+    const report = await withDeployment({ clientBaseUrl: (port) => `https://${MATRIX_HOST}:${port}/_matrix` }, verifyVariant);
+    const wellKnown = check(report, "client.well-known");
+    expect(wellKnown.status).toBe("fail");
+    expect(wellKnown.fix).toMatch(/^Remove \/_matrix from base_url/);
+    expect(check(report, "client.base-url").fix).toMatch(/^Remove \/_matrix from m\.homeserver\.base_url/);
+  });
+
+  test("/_synapse/metrics proxied to the metrics listener fails client.metrics with the metric families seen", async () => {
+    const report = await withDeployment({ exposeMetrics: true }, verifyVariant);
+    expect(problems(report)).toEqual(["client.metrics=fail"]);
+    expect(check(report, "client.metrics").evidence.join("\n")).toMatch(/Prometheus metrics: \d+ metric families/);
+    expect(check(report, "client.metrics").fix).toMatch(/Do not proxy \/_synapse\/metrics/);
+  });
+
+  test("a TURN server that does not answer fails client.turn.reachable for UDP and TCP within the request timeout", async () => {
+    await turn.stop();
+    try {
+      const report = await withDeployment({}, (d) => verifyVariant(d, { timeoutMs: 2000, credentials: { user: user.localpart, password: user.password } }));
+      expect(problems(report)).toEqual(["client.turn.reachable=fail"]);
+      const evidence = check(report, "client.turn.reachable").evidence.join("\n");
+      expect(evidence).toContain(`UDP ${TURN_HOST}:${turn.port}: no STUN answer over UDP from 127.0.0.1:${turn.port} within 2000 ms`);
+      expect(evidence).toContain(`TCP ${TURN_HOST}:${turn.port}: connection refused by 127.0.0.1:${turn.port} (TCP)`);
+    } finally {
+      turn = await startStunResponder(turn.port);
+    }
+  });
+
+  test("a deployment without federation: --no-federation reports federation.disabled and nothing fails; without it, discovery fails and names --no-federation", async () => {
+    await withDeployment({ federation: false }, async (d) => {
+      const off = await verifyVariant(d, { federation: false });
+      expect(problems(off)).toEqual([]);
+      expect(check(off, "federation.disabled").status).toBe("info");
+      expect(off.checks.filter((c) => c.group === "discovery" || c.id.startsWith("federation.keys"))).toEqual([]);
+      const on = await verifyVariant(d);
+      expect(check(on, "discovery.resolution").status).toBe("fail");
+      expect(check(on, "discovery.resolution").fix).toContain("--no-federation");
+    });
+  });
+
+  test("without /.well-known/matrix/support, client.well-known-support is info; with the guide's file it passes with the contact", async () => {
+    const none = await withDeployment({ supportFile: null }, verifyVariant);
+    expect(check(none, "client.well-known-support").status).toBe("info");
+    const good = await withDeployment({}, verifyVariant);
+    expect(check(good, "client.well-known-support").status).toBe("pass");
+    expect(check(good, "client.well-known-support").evidence).toContain(`contact m.role.admin: @admin:${SERVER_NAME}`);
   });
 });

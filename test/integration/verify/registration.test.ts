@@ -4,6 +4,7 @@ import { startEnvironment, type Environment, type Homeserver } from "../../../sr
 import { allocateFreePort } from "../../../src/env/ports.ts";
 import { verifyDeployment } from "../../../src/verify/index.ts";
 import type { VerifyOptions, VerifyReport } from "../../../src/verify/types.ts";
+import { check } from "./support/report.ts";
 import { MATRIX_HOST, SERVER_NAME, startDeployment, type Deployment } from "./support/deployment.ts";
 
 // One Synapse with the environment's defaults: open registration without any verification,
@@ -27,14 +28,9 @@ afterAll(async () => {
 });
 
 function verify(extra: Partial<VerifyOptions>): Promise<VerifyReport> {
-  return verifyDeployment({ serverName: SERVER_NAME, ...deployment.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, allowWrites: false, allowOpenRegistration: false, ...extra });
+  return verifyDeployment({ serverName: SERVER_NAME, ...deployment.verifyArgs, caPem: env.state.ca.certPem, timeoutMs: 5000, deadlineMs: 60_000, allowWrites: false, allowOpenRegistration: false, ...extra });
 }
 
-function check(report: VerifyReport, id: string) {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
 
 describe("registration safety against a Synapse with open registration", () => {
   test("with --allow-writes, open registration without verification fails client.registration", async () => {

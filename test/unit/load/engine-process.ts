@@ -19,6 +19,8 @@ export async function runScript(
   env: Record<string, string> = {},
   trendStats?: string,
   modules: Record<string, string> = {},
+  /** More of k6's command-line flags, e.g. ["--execution-segment", "0:1/2"]. */
+  flags: string[] = [],
 ): Promise<EngineOutcome> {
   const directory = await mkdtemp(join(tmpdir(), "gauntlet-engine-test-"));
   try {
@@ -30,7 +32,7 @@ export async function runScript(
     const args = [ENGINE_MAIN, "run", "--quiet", "--no-summary", "--summary-export", summaryFile];
     for (const [key, value] of Object.entries(env)) args.push("-e", `${key}=${value}`);
     if (trendStats) args.push("--summary-trend-stats", trendStats);
-    args.push(script);
+    args.push(...flags, script);
     const startedAt = performance.now();
     const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";

@@ -65,3 +65,10 @@ test("auto without a k6 binary or a local k6 image falls back to node with a one
     "no k6 binary (K6_BIN, PATH) and no local gauntlet-test/no-such-k6:absent image: running the embedded node engine",
   );
 });
+
+test("a quiet k6 run passes only --quiet, so that k6 still writes its summary export", async () => {
+  const engine = await k6BinaryEngine(fakeK6);
+  const summaryExportPath = join(directory, "summary.json");
+  await engine.run({ scriptPath: "/scenarios/login.ts", env: {}, summaryExportPath, quiet: true });
+  expect((await readFile(join(directory, "arguments"), "utf8")).trim()).toBe(`run --summary-export ${summaryExportPath} --quiet /scenarios/login.ts`);
+});

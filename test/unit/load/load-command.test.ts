@@ -70,3 +70,49 @@ test("gauntlet load passes --url and --rate to the script and exits 99 with the 
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+test("gauntlet load --execution-segment runs only that segment's share of the iterations", async () => {
+  const server = await startTestServer();
+  const directory = await mkdtemp(join(tmpdir(), "gauntlet-load-cli-"));
+  try {
+    const script = join(directory, "split.ts");
+    await writeFile(
+      script,
+      `
+      import http from "k6/http";
+      export const options = { scenarios: { s: { executor: "shared-iterations", vus: 4, iterations: 12 } } };
+      export default async function () {
+        await http.asyncRequest("GET", __ENV.GAUNTLET_BASE_URL + "/_matrix/client/versions");
+      }
+      `,
+    );
+    const summaryFile = join(directory, "summary.json");
+    const { code } = await gauntlet("load", script, "--url", server.url, "--engine", "node", "--summary-export", summaryFile,
+      "--execution-segment", "1/4:1", "--execution-segment-sequence", "0,1/4,1");
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(summaryFile, "utf8")) as { metrics: Record<string, Record<string, unknown>> };
+    // Three of the four VUs, so three quarters of the twelve iterations.
+    expect(summary.metrics.iterations?.count).toBe(9);
+    expect(server.arrivals).toHaveLength(9);
+  } finally {
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test("gauntlet load --emit k6-operator writes a ConfigMap and a TestRun and starts nothing; without --url it is refused", async () => {
+  const directory = await mkdtemp(join(tmpdir(), "gauntlet-load-cli-"));
+  try {
+    const refused = await gauntlet("load", "delivery-latency", "--emit", "k6-operator", "--emit-dir", directory);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--emit k6-operator needs --url");
+    const { code } = await gauntlet("load", "delivery-latency", "--emit", "k6-operator", "--emit-dir", directory, "--url", "https://matrix.example.org", "--parallelism", "3", "--rate", "20");
+    expect(code).toBe(0);
+    const testRun = JSON.parse((await readFile(join(directory, "testrun.yaml"), "utf8")).replace(/^#.*\n/, "")) as { spec: Record<string, unknown> };
+    expect(testRun.spec.parallelism).toBe(3);
+    expect(testRun.spec.runner).toMatchObject({ env: [{ name: "GAUNTLET_BASE_URL", value: "https://matrix.example.org" }, { name: "GAUNTLET_RATE", value: "20" }] });
+    expect(await readFile(join(directory, "configmap.yaml"), "utf8")).toContain("lib__matrix.ts");
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,8 @@ export interface TestServer {
   readonly url: string;
   /** performance.now() of each request's arrival, in order. */
   readonly arrivals: number[];
+  /** The path of each request, in order of arrival. */
+  readonly paths: string[];
   close(): Promise<void>;
 }
 
@@ -19,9 +21,11 @@ export interface TestServerOptions {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const arrivals: number[] = [];
+  const paths: string[] = [];
   let heldUntil = 0;
   const server = createServer((request, response) => {
     arrivals.push(performance.now());
+    paths.push(request.url ?? "");
     if (options.stall && arrivals.length === options.stall.afterRequests) heldUntil = performance.now() + options.stall.forMs;
     request.resume();
     const reply = (): void => {
@@ -38,6 +42,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     url: `http://127.0.0.1:${port}`,
     arrivals,
+    paths,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -101,16 +101,29 @@ describe("parseMail", () => {
     expect(mail.html).toBe("<b>cut off</b>");
   });
 
-  test("never throws on arbitrary bytes or on damaged messages", () => {
+  test("never throws on arbitrary bytes or damaged messages, and what links it finds are distinct http(s) URLs without whitespace", () => {
+    const linksAreUrls = (links: string[]) => {
+      for (const link of links) expect(link).toMatch(/^https?:\/\/\S+$/);
+      expect(new Set(links).size).toBe(links.length);
+    };
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
-        parseMail(Buffer.from(bytes));
+        linksAreUrls(parseMail(Buffer.from(bytes)).links);
       }),
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: PYTHON_ALTERNATIVE.length }), fc.string({ maxLength: 40 }), (at, junk) => {
-        const mail = parseMail(PYTHON_ALTERNATIVE.slice(0, at) + junk + PYTHON_ALTERNATIVE.slice(at));
-        expect(Array.isArray(mail.links)).toBe(true);
+        linksAreUrls(parseMail(PYTHON_ALTERNATIVE.slice(0, at) + junk + PYTHON_ALTERNATIVE.slice(at)).links);
+      }),
+    );
+  });
+
+  test("junk after the closing delimiter leaves subject, text and links as they were", () => {
+    const intact = parseMail(PYTHON_ALTERNATIVE);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (junk) => {
+        const mail = parseMail(PYTHON_ALTERNATIVE + junk);
+        expect({ subject: mail.subject, text: mail.text, links: mail.links }).toEqual({ subject: intact.subject, text: intact.text, links: intact.links });
       }),
     );
   });

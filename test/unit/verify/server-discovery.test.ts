@@ -73,6 +73,19 @@ describe("server discovery", () => {
     expect(outcome.wellKnown?.response?.redirects).toEqual(["https://example.test/.well-known/matrix/server"]);
   });
 
+  test("a .well-known that redirects in a circle stops at the first repeated URL and names the loop", async () => {
+    const { outcome } = await discover("example.test", { a: { "example.test": ["127.0.0.5"] } }, {
+      "example.test/.well-known/matrix/server": { status: 301, body: "", location: "https://other.test/.well-known/matrix/server" },
+      "other.test/.well-known/matrix/server": { status: 302, body: "", location: "https://example.test/.well-known/matrix/server" },
+    });
+    expect(outcome.wellKnown?.response?.redirectProblem).toBe(
+      "redirect loop: https://example.test/.well-known/matrix/server -> https://other.test/.well-known/matrix/server -> https://example.test/.well-known/matrix/server",
+    );
+    // Two requests, not ten: the loop is seen when a URL comes round again.
+    expect(requested).toEqual(["example.test/.well-known/matrix/server", "other.test/.well-known/matrix/server"]);
+    expect(outcome.destination).toMatchObject({ via: "port 8448 fallback" });
+  });
+
   test("no .well-known: SRV _matrix-fed._tcp on the server name, with the server name as TLS name", async () => {
     const { outcome } = await discover("example.test", {
       a: { "host.test": ["127.0.0.4"] },

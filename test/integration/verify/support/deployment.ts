@@ -7,6 +7,8 @@ import { startNginx, type RunningNginx } from "./nginx.ts";
 /** The delegating domain (user IDs) and the host that runs the homeserver, as the install guides set them up. */
 export const SERVER_NAME = "example.test";
 export const MATRIX_HOST = "matrix.test";
+/** The host `turn_uris` names; the deployment's DNS server points it at 127.0.0.1. */
+export const TURN_HOST = "turn.test";
 
 /** One way of getting the deployment right or wrong; every field defaults to the correct setup. */
 export interface DeploymentVariant {
@@ -20,6 +22,22 @@ export interface DeploymentVariant {
   exposeAdminApi?: boolean;
   /** A static file served as /_matrix/key/v2/server instead of the homeserver's answer. */
   keyResponseOverride?: string;
+  /** `proxy_pass` with a URI part, so nginx decodes the path before passing it on. */
+  proxyPassWithUri?: boolean;
+  /** nginx's client_max_body_size; `null` leaves nginx's default of 1m. */
+  clientMaxBodySize?: string | null;
+  /** Proxy /_synapse/metrics to the homeserver's metrics listener. */
+  exposeMetrics?: boolean;
+  /** Response headers nginx drops from media downloads (`proxy_hide_header`). */
+  hideMediaHeaders?: string[];
+  /** `m.homeserver.base_url` of the client well-known file. */
+  clientBaseUrl?: (proxyPort: number) => string;
+  /** False: a deployment that does not federate, with no federation locations, no delegation and no SRV record. */
+  federation?: boolean;
+  /** /.well-known/matrix/server redirects to itself. */
+  wellKnownRedirectLoop?: boolean;
+  /** Body of /.well-known/matrix/support; `null` serves none. */
+  supportFile?: string | null;
 }
 
 export interface Deployment {
@@ -36,6 +54,8 @@ export interface Upstream {
   clientUrl: string;
   /** TLS federation listener, e.g. https://127.0.0.1:8448 */
   federationUrl: string;
+  /** Prometheus metrics listener, e.g. http://127.0.0.1:9000 */
+  metricsUrl?: string;
 }
 
 const json = (value: unknown) => JSON.stringify(value).replace(/'/g, "\\'");
@@ -49,8 +69,14 @@ export async function startDeployment(upstream: Upstream, ca: CertificatePair, v
   const matrixCert = variant.matrixCertificate ? await variant.matrixCertificate(ca) : await issueServerCertificate(ca, { names: [MATRIX_HOST], notAfter });
   const mServer = variant.mServer ? variant.mServer(port) : MATRIX_HOST;
   const wellKnownServer = variant.wellKnownServer ?? { body: json({ "m.server": mServer }), contentType: "application/json" };
-  const clientWellKnown = json({ "m.homeserver": { base_url: `https://${MATRIX_HOST}:${port}` } });
+  const clientWellKnown = json({ "m.homeserver": { base_url: variant.clientBaseUrl ? variant.clientBaseUrl(port) : `https://${MATRIX_HOST}:${port}` } });
   const cors = variant.clientWellKnownCors ?? true;
+  const federates = variant.federation ?? true;
+  const supportFile = variant.supportFile === undefined ? json({ contacts: [{ role: "m.role.admin", matrix_id: `@admin:${SERVER_NAME}` }] }) : variant.supportFile;
+  const maxBody = variant.clientMaxBodySize === undefined ? "50M" : variant.clientMaxBodySize;
+  // What the guides warn against: a URI part after the port makes nginx pass the decoded, normalised path.
+  const clientPass = variant.proxyPassWithUri ? `${upstream.clientUrl}/_matrix/` : upstream.clientUrl;
+  const hidden = (variant.hideMediaHeaders ?? []).map((header) => `proxy_hide_header ${header};`).join(" ");
   const files: Record<string, string> = {
     "domain.crt": domainCert.certPem,
     "domain.key": domainCert.keyPem,
@@ -76,17 +102,21 @@ http {
   scgi_temp_path ${join(dir, "tmp", "scgi")};
   default_type application/octet-stream;
   ssl_protocols TLSv1.2 TLSv1.3;
-  client_max_body_size 50M;
+  ${maxBody === null ? "" : `client_max_body_size ${maxBody};`}
 
   server {
     listen 127.0.0.1:${port} ssl default_server;
     server_name ${SERVER_NAME};
     ssl_certificate ${join(dir, "domain.crt")};
     ssl_certificate_key ${join(dir, "domain.key")};
-    location = /.well-known/matrix/server {
-      default_type ${wellKnownServer.contentType};
-      alias ${join(dir, "wk-server")};
+    ${
+      variant.wellKnownRedirectLoop
+        ? `location = /.well-known/matrix/server { return 301 https://${SERVER_NAME}:${port}$request_uri; }`
+        : federates
+          ? `location = /.well-known/matrix/server { default_type ${wellKnownServer.contentType}; alias ${join(dir, "wk-server")}; }`
+          : ""
     }
+    ${supportFile === null ? "" : `location = /.well-known/matrix/support { default_type application/json; return 200 '${supportFile}'; }`}
     location = /.well-known/matrix/client {
       default_type application/json;
       ${cors ? "add_header Access-Control-Allow-Origin * always;" : ""}
@@ -101,19 +131,21 @@ http {
     ssl_certificate ${join(dir, "matrix.crt")};
     ssl_certificate_key ${join(dir, "matrix.key")};
     ${variant.keyResponseOverride ? `location = /_matrix/key/v2/server { default_type application/json; alias ${join(dir, "key-response.json")}; }` : ""}
-    location /_matrix/federation/ { proxy_pass ${upstream.federationUrl}; ${proxyHeaders} }
-    location /_matrix/key/ { proxy_pass ${upstream.federationUrl}; ${proxyHeaders} }
-    location /_matrix/ { proxy_pass ${upstream.clientUrl}; ${proxyHeaders} proxy_read_timeout 60s; }
+    ${federates ? `location /_matrix/federation/ { proxy_pass ${upstream.federationUrl}; ${proxyHeaders} }` : ""}
+    ${federates ? `location /_matrix/key/ { proxy_pass ${upstream.federationUrl}; ${proxyHeaders} }` : ""}
+    location /_matrix/ { proxy_pass ${clientPass}; ${proxyHeaders} proxy_read_timeout 60s; }
+    ${hidden ? `location /_matrix/client/v1/media/ { proxy_pass ${clientPass.replace(/\/_matrix\/$/, "/_matrix/client/v1/media/")}; ${proxyHeaders} ${hidden} }` : ""}
     location /_synapse/client/ { proxy_pass ${upstream.clientUrl}; ${proxyHeaders} }
     ${variant.exposeAdminApi ? `location /_synapse/admin/ { proxy_pass ${upstream.clientUrl}; ${proxyHeaders} }` : ""}
+    ${variant.exposeMetrics && upstream.metricsUrl ? `location /_synapse/metrics { proxy_pass ${upstream.metricsUrl}; ${proxyHeaders} }` : ""}
     location / { return 404; }
   }
 }
 `,
   });
   const dns = await startDnsServer({
-    a: { [SERVER_NAME]: ["127.0.0.1"], [MATRIX_HOST]: ["127.0.0.1"] },
-    srv: { [`_matrix-fed._tcp.${MATRIX_HOST}`]: [{ target: MATRIX_HOST, port }] },
+    a: { [SERVER_NAME]: ["127.0.0.1"], [MATRIX_HOST]: ["127.0.0.1"], [TURN_HOST]: ["127.0.0.1"] },
+    srv: federates ? { [`_matrix-fed._tcp.${MATRIX_HOST}`]: [{ target: MATRIX_HOST, port }] } : {},
   });
   return {
     proxyPort: port,

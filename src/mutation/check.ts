@@ -1,0 +1,97 @@
+// The mutation check: the suites run through the fault-injecting proxy, once with no fault and
+// once per fault; a fault is caught when a test that passed without it fails with it.
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TARGET_NOT_A_HOMESERVER_EXIT_CODE } from "../run/preflight.ts";
+import type { Fault } from "./faults.ts";
+import { MutationProxy } from "./proxy.ts";
+
+const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+// A run of a few suite files takes well under this; past it the run is stopped and counts as failed.
+const RUN_DEADLINE_MS = 10 * 60_000;
+
+/** The homeserver the proxy fronts, and how suites get users on it (the profile's shared-secret registration). */
+export interface MutationTarget {
+  readonly baseUrl: string;
+  readonly serverName: string;
+  readonly profile: string;
+  readonly registrationSharedSecret: string;
+}
+
+export interface FaultOutcome {
+  readonly fault: Fault;
+  /** Requests the fault touched: 0 means the suites never gave it a chance. */
+  readonly exercised: number;
+  /** Tests that passed with no fault and failed with this one. */
+  readonly caughtBy: readonly string[];
+  /** Suite ids the fault was run against. */
+  readonly suites: readonly string[];
+}
+
+type Outcome = "passed" | "failed" | "skipped";
+type Outcomes = Map<string, Outcome>;
+
+/** The pre-flight of gauntlet run counts as a test: a fault that breaks /versions is caught there. */
+const PREFLIGHT = "gauntlet run pre-flight (GET /_matrix/client/versions)";
+
+
+/** Runs suites through the proxy with `gauntlet run --url` and returns each test's outcome. */
+async function runSuites(proxy: MutationProxy, target: MutationTarget, suites: readonly string[]): Promise<Outcomes> {
+  const out = await mkdtemp(join(tmpdir(), "gauntlet-mutation-"));
+  try {
+    const args = [CLI, "run", "--url", proxy.url, "--server-name", target.serverName, "--hs", target.profile, "--out", out, "--no-allure", "--quiet"];
+    for (const suite of suites) args.push("--suite", suite);
+    const child = spawn(process.execPath, [...args, "--registration-secret", target.registrationSharedSecret], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+    const timer = setTimeout(() => child.kill("SIGTERM"), RUN_DEADLINE_MS);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    clearTimeout(timer);
+    // Exit code 3: the pre-flight found no working homeserver, and said so before any suite ran.
+    if (code === TARGET_NOT_A_HOMESERVER_EXIT_CODE) return new Map([[PREFLIGHT, "failed"]]);
+    let results: { tests: { id: string; status: "passed" | "failed" | "skipped" }[] };
+    try {
+      results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
+    } catch {
+      throw new Error(`gauntlet run --suite ${suites.join(" --suite ")} through the mutation proxy wrote no results (exit code ${code}):\n${stderr}`);
+    }
+    return new Map([[PREFLIGHT, "passed"], ...results.tests.map((test): [string, Outcome] => [test.id, test.status])]);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Checks each fault against the suites `suitesOf` names for it. The suites first run once with
+ * no fault, so that a test failing for its own reasons never counts as catching anything.
+ */
+export async function checkFaults(
+  target: MutationTarget,
+  faults: readonly Fault[],
+  suitesOf: (fault: Fault) => readonly string[],
+  progress: (line: string) => void = () => {},
+): Promise<FaultOutcome[]> {
+  const proxy = await MutationProxy.start(target.baseUrl);
+  try {
+    const everySuite = [...new Set(faults.flatMap((fault) => suitesOf(fault)))].sort();
+    progress(`baseline: ${everySuite.join(", ")} with no fault`);
+    proxy.inject(undefined);
+    const baseline = await runSuites(proxy, target, everySuite);
+    const outcomes: FaultOutcome[] = [];
+    for (const fault of faults) {
+      const suites = suitesOf(fault);
+      proxy.inject(fault);
+      const faulted = await runSuites(proxy, target, suites);
+      const caughtBy = [...faulted].filter(([id, status]) => status === "failed" && baseline.get(id) === "passed").map(([id]) => id);
+      outcomes.push({ fault, exercised: proxy.exercised, caughtBy, suites });
+      progress(`${fault.id}: ${caughtBy.length > 0 ? `caught by ${caughtBy.length} test(s)` : proxy.exercised > 0 ? "NOT caught" : "never exercised"}`);
+    }
+    return outcomes;
+  } finally {
+    proxy.inject(undefined);
+    await proxy.close();
+  }
+}
