@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadDeployment } from "../../../src/deployment/deployment.ts";
 import { readTargetFile, RUN_ID_VARIABLE, TARGET_FILE_VARIABLE, writeTargetFile, type TargetFile } from "../../../src/deployment/target-file.ts";
@@ -17,11 +17,13 @@ const target: TargetFile = {
 };
 
 describe("the target file", () => {
-  test("is written readable by its owner only, read back as written, and removed afterwards", () => {
+  test("is written readable by its owner only, read back as written with the incidents file beside it, and removed afterwards", () => {
     const channel = writeTargetFile(target);
     expect(statSync(channel.file).mode & 0o777).toBe(0o600);
     expect(channel.env).toEqual({ [TARGET_FILE_VARIABLE]: channel.file, [RUN_ID_VARIABLE]: "1201-abcdef" });
-    expect(readTargetFile(channel.env)).toEqual(target);
+    // The incidents file sits beside it, in the same private directory, and goes with it.
+    expect(channel.incidentsFile).toBe(join(dirname(channel.file), "incidents.json"));
+    expect(readTargetFile(channel.env)).toEqual({ ...target, incidentsFile: channel.incidentsFile });
     channel.remove();
     expect(existsSync(channel.file)).toBe(false);
   });
