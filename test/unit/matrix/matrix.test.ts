@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -146,5 +147,31 @@ describe("compliance matrix", () => {
     expect(refused).toBeInstanceOf(UserError);
     expect((refused as UserError).exitCode).toBe(2);
     expect((refused as UserError).message).toBe(`${join(dir, "junk.json")}: not a results.json of gauntlet run`);
+  });
+});
+
+describe("gauntlet matrix", () => {
+  const NODE = join(process.cwd(), "node_modules", ".bin", "node");
+  const CLI = join(process.cwd(), "src", "cli", "main.ts");
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(NODE, [CLI, "matrix", ...args], { timeout: 60_000, env: { ...process.env, GITHUB_STEP_SUMMARY: "" } }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  test("prints the deployments and where the page and table are; exit 2 with the reason for a file that is not a run's results", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gauntlet-matrix-cli-"));
+    mkdirSync(join(dir, "sqlite"));
+    writeFileSync(join(dir, "sqlite", "results.json"), JSON.stringify(sqlite));
+    writeFileSync(join(dir, "pair.json"), JSON.stringify(pair));
+    const ok = await cli([join(dir, "sqlite"), join(dir, "pair.json"), "--out", join(dir, "out")]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("2 deployment(s): synapse · sqlite; synapse ↔ dendrite · postgres");
+    expect(ok.stdout).toContain(`html      ${join(dir, "out", "matrix.html")}`);
+    expect(ok.stdout).toContain(`markdown  ${join(dir, "out", "matrix.md")}`);
+    const bad = await cli([join(dir, "missing.json")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`gauntlet: ${join(dir, "missing.json")}: expected a results.json written by gauntlet run (ENOENT`);
   });
 });
