@@ -1,7 +1,7 @@
 import type { Argv } from "yargs";
 import { defaultNetworkMode, type EnvironmentOptions } from "../env/environment.ts";
 import { getProfile, profileNames } from "../env/profiles/index.ts";
-import { UserError } from "./user-error.ts";
+import { UserError } from "../errors/user-error.ts";
 
 /** The options every command that starts an environment accepts (`env up`, `run`, `load`, `bench`). */
 export function withEnvironmentOptions<T>(yargs: Argv<T>) {

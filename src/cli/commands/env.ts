@@ -6,7 +6,7 @@ import { listRunStates, publicView, readRunState, type RunState } from "../../en
 import { removeAllRuns, removeRun } from "../../env/teardown.ts";
 import { withEnvironmentOptions, environmentOptionsFrom, type EnvironmentArgs } from "../environment-options.ts";
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 async function engine() {
   try {

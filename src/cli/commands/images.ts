@@ -4,7 +4,7 @@ import { debianBaseImage } from "../../env/debian-image.ts";
 import { fromRegistry, listCachedImages, POSTGRES_REGISTRY_IMAGE, resolveImage, type ImageSource } from "../../env/images.ts";
 import { getProfile, profileNames } from "../../env/profiles/index.ts";
 import { stderrProgress } from "../progress.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 async function docker() {
   try {

@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import { setupMachine } from "../../env/setup.ts";
 import { stderrProgress } from "../progress.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "../../errors/user-error.ts";
 
 export const setupCommand: CommandModule<object, { "dockerd-arg"?: string[] }> = {
   command: "setup",

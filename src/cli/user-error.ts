@@ -1,1 +1,0 @@
-export { UserError } from "../errors/user-error.ts";
