@@ -97,6 +97,16 @@ async function exchange(from: SdkClient, to: SdkClient, roomId: string, body: st
   expect(JSON.stringify(raw.content)).not.toContain(body);
 }
 
+/** Alice on one homeserver and bob on another (or the same) exchange a secret each way in an encrypted room. */
+async function conversation(aliceHs: DeploymentHomeserver, bobHs: DeploymentHomeserver, stop: (...clients: SdkClient[]) => void): Promise<void> {
+  const alice = await cryptoUser(aliceHs, "e2ee-alice");
+  const bob = await cryptoUser(bobHs, "e2ee-bob");
+  stop(alice.client, bob.client);
+  const roomId = await encryptedRoom(alice.client, bob.client);
+  await exchange(alice.client, bob.client, roomId, `secret from alice on ${aliceHs.name}`);
+  await exchange(bob.client, alice.client, roomId, `secret from bob on ${bobHs.name}`);
+}
+
 const e2eeTest = test.extend<{ stop: (...clients: SdkClient[]) => void }>({
   // Every SDK client a test starts is stopped after it, whatever the outcome.
   stop: async ({}, use) => {
@@ -108,24 +118,14 @@ const e2eeTest = test.extend<{ stop: (...clients: SdkClient[]) => void }>({
 
 describe("end-to-end encryption with matrix-js-sdk's Rust crypto", { timeout: 180_000 }, () => {
   e2eeTest("two users in an encrypted room each decrypt the other's messages", covers(KEYS_AND_TO_DEVICE, "client-server-api/#end-to-end-encryption"), async ({ hs, stop }) => {
-    const alice = await cryptoUser(hs, "e2ee-alice");
-    const bob = await cryptoUser(hs, "e2ee-bob");
-    stop(alice.client, bob.client);
-    const roomId = await encryptedRoom(alice.client, bob.client);
-    await exchange(alice.client, bob.client, roomId, "secret from alice");
-    await exchange(bob.client, alice.client, roomId, "secret from bob");
+    await conversation(hs, hs, stop);
   });
 
   e2eeTest(
     "users on two homeservers each decrypt the other's messages",
     covers([...KEYS_AND_TO_DEVICE, federationEndpoints.sendTransaction, federationEndpoints.keysQuery, federationEndpoints.keysClaim], "client-server-api/#end-to-end-encryption"),
     async ({ hs, hs2, stop }) => {
-      const alice = await cryptoUser(hs, "e2ee-alice");
-      const bob = await cryptoUser(hs2, "e2ee-bob");
-      stop(alice.client, bob.client);
-      const roomId = await encryptedRoom(alice.client, bob.client);
-      await exchange(alice.client, bob.client, roomId, "secret across servers from alice");
-      await exchange(bob.client, alice.client, roomId, "secret across servers from bob");
+      await conversation(hs, hs2, stop);
     },
   );
 
