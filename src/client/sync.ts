@@ -181,6 +181,14 @@ export function typingIs(roomId: string, userIds: string[]): SyncPredicate {
   };
 }
 
+/** The room's m.typing lists `userId`, whoever else it lists. */
+export function typingIncludes(roomId: string, userId: string): SyncPredicate {
+  return {
+    description: `m.typing in ${roomId} lists ${userId}`,
+    holds: (response) => ephemeral(response, roomId, "m.typing").some((content) => ((content.user_ids as string[] | undefined) ?? []).includes(userId)),
+  };
+}
+
 /** An m.receipt in the room says `userId` has a `receiptType` receipt at `eventId` (client-server-api/#mreceipt). */
 export function receiptAt(roomId: string, eventId: string, userId: string, receiptType = "m.read", check: (receipt: Record<string, unknown>) => boolean = () => true): SyncPredicate {
   return {

@@ -196,7 +196,7 @@ export const FAULTS: readonly Fault[] = [
     "M_INVALID_USERNAME", () => json(400, { errcode: "M_UNKNOWN", error: "invalid" })),
   rewriteError({ id: "errors/bad-json-is-500", class: "errors", description: "a malformed request body is a 500 instead of 400 M_BAD_JSON", rule: "client-server-api/#standard-error-response", catchers: ["client/ephemeral", "client/keys"] },
     "M_BAD_JSON", () => json(500, { errcode: "M_UNKNOWN", error: "internal error" })),
-  rewriteError({ id: "errors/missing-param-is-unknown", class: "errors", description: "a missing parameter is M_UNKNOWN instead of M_MISSING_PARAM", rule: "client-server-api/#standard-error-response", catchers: ["client/media", "client/keys"] },
+  rewriteError({ id: "errors/missing-param-is-unknown", class: "errors", description: "a missing parameter is M_UNKNOWN instead of M_MISSING_PARAM", rule: "client-server-api/#standard-error-response", catchers: ["client/profile"] },
     "M_MISSING_PARAM", (status) => json(status, { errcode: "M_UNKNOWN", error: "missing" })),
   {
     id: "errors/uia-without-flows", class: "errors", description: "user-interactive auth is demanded with a 401 that lists no flows", rule: "client-server-api/#user-interactive-authentication-api", catchers: ["client/devices", "client/account"],
@@ -336,7 +336,6 @@ export const FAULTS: readonly Fault[] = [
       ["security/kick-and-ban-without-power", "a member without power is told their kick, ban or unban succeeded", "client-server-api/#mroompower_levels", ["client/membership", "client/access"], "POST", /\/v3\/rooms\/[^/]+\/(kick|ban|unban)$/, {}],
       ["security/invite-by-non-member", "a user who is not in a room is told their invite was sent", "client-server-api/#post_matrixclientv3roomsroomidinvite", ["client/membership"], "POST", /\/v3\/rooms\/[^/]+\/invite$/, {}],
       ["security/wrong-current-password-accepted", "changing a password with a wrong current password succeeds", "client-server-api/#post_matrixclientv3accountpassword", ["client/account"], "POST", /\/v3\/account\/password$/, {}],
-      ["security/other-users-profile", "setting another user's profile succeeds", "client-server-api/#put_matrixclientv3profileuseriddisplayname", ["client/profile", "client/access"], "PUT", /\/v3\/profile\/[^/]+\/[^/]+$/, {}],
     ] as const
   ).map(([id, description, rule, catchers, method, pattern, answer]): Fault => ({
     id, class: "security", description, rule, catchers,
@@ -348,6 +347,8 @@ export const FAULTS: readonly Fault[] = [
       return body && body.errcode === "M_FORBIDDEN" ? json(200, answer) : response;
     },
   })),
+  actAsPathUser({ id: "security/other-users-profile", class: "security", description: "one user changes another user's profile", rule: "client-server-api/#put_matrixclientv3profileuseridkeyname", catchers: ["client/profile"] },
+    "PUT", /\/v3\/profile\/(?<user>[^/]+)\/[^/]+$/),
   actAsPathUser({ id: "security/whois-for-anyone", class: "security", description: "any user may look up another user's sessions with /admin/whois", rule: "client-server-api/#get_matrixclientv3adminwhoisuserid", catchers: ["client/account"] },
     "GET", /\/v3\/admin\/whois\/(?<user>[^/]+)$/),
   {

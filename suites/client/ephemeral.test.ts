@@ -2,7 +2,7 @@ import { newTxnId } from "../../src/client/client.ts";
 import { expect } from "vitest";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
-import { accountDataHas, joinedRoom, presenceOf, receiptAt, roomAccountDataHas, typingIs } from "../../src/client/sync.ts";
+import { accountDataHas, joinedRoom, presenceOf, receiptAt, roomAccountDataHas, typingIncludes, typingIs } from "../../src/client/sync.ts";
 import { covers, describe, test } from "../fixtures.ts";
 
 describe("typing notifications", () => {
@@ -20,6 +20,18 @@ describe("typing notifications", () => {
     const res = await alice.call(endpoints.typing, { path: { roomId: publicRoom, userId: bob.userId }, body: { typing: true, timeout: 1000 } });
     // The endpoint lists no status for this refusal; 403 M_FORBIDDEN is the standard one for a forbidden action.
     expectMatrixError(res, 403, "M_FORBIDDEN");
+  });
+
+  test("an attempt to type as another user never shows that user typing", covers([endpoints.typing, endpoints.sync], "client-server-api/#put_matrixclientv3roomsroomidtypinguserid"), async ({ alice, bob, charlie, publicRoom }) => {
+    await bob.mustJoinRoom(publicRoom);
+    await charlie.mustJoinRoom(publicRoom);
+    const { nextBatch } = await charlie.syncUntil(joinedRoom(publicRoom));
+    // Whatever the server answers, it must not act on alice's request as if bob had made it.
+    await alice.call(endpoints.typing, { path: { roomId: publicRoom, userId: bob.userId }, body: { typing: true, timeout: 20_000 } });
+    alice.must(await alice.call(endpoints.typing, { path: { roomId: publicRoom, userId: alice.userId }, body: { typing: true, timeout: 20_000 } }));
+    const { response } = await charlie.syncUntil(typingIncludes(publicRoom, alice.userId), { since: nextBatch });
+    const typing = (response.rooms?.join?.[publicRoom]?.ephemeral?.events ?? []).filter((e) => e.type === "m.typing").flatMap((e) => (e.content.user_ids as string[] | undefined) ?? []);
+    expect(typing).not.toContain(bob.userId);
   });
 
   test("typing in a room one has not joined is 403 M_FORBIDDEN", covers([endpoints.typing], "client-server-api/#put_matrixclientv3roomsroomidtypinguserid"), async ({ bob, publicRoom }) => {

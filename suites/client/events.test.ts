@@ -130,6 +130,25 @@ describe("/messages pagination", () => {
   });
 });
 
+describe("events of rooms one is not in", () => {
+  // GET /event and GET /context: "404: The event was not found or you do not have permission to read this event."
+  test("a non-member reading an event of a private room by its ID is 404 M_NOT_FOUND", covers([endpoints.getEvent], "client-server-api/#get_matrixclientv3roomsroomideventeventid"), async ({ alice, bob }) => {
+    const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
+    const eventId = await alice.mustSendMessage(roomId, "not for bob");
+    expectMatrixError(await bob.call(endpoints.getEvent, { path: { roomId, eventId } }), 404, "M_NOT_FOUND");
+  });
+
+  // GET /context lists no error response at all, so only a refusal, of some 4xx status, is asserted.
+  test("a non-member asking for the context of an event of a private room gets a 4xx error and no events", covers([endpoints.context], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, bob }) => {
+    const roomId = await alice.mustCreateRoom({ preset: "private_chat" });
+    const eventId = await alice.mustSendMessage(roomId, "not for bob");
+    const res = await bob.call(endpoints.context, { path: { roomId, eventId } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(JSON.stringify(res.body)).not.toContain("not for bob");
+  });
+});
+
 describe("/context", () => {
   test("returns the event with the events around it", covers([endpoints.context], "client-server-api/#get_matrixclientv3roomsroomidcontexteventid"), async ({ alice, publicRoom }) => {
     const before = await alice.mustSendMessage(publicRoom, "before");

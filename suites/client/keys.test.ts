@@ -131,6 +131,18 @@ describe("send-to-device", () => {
     await bob.syncUntil(toDeviceHas("org.gauntlet.ping", alice.userId, (content) => content.nonce === nonce));
   });
 
+  test("a to-device message is delivered exactly once", covers([endpoints.sendToDevice, endpoints.sync], "client-server-api/#send-to-device-messaging"), async ({ alice, bob }) => {
+    const nonce = newTxnId();
+    alice.must(await alice.call(endpoints.sendToDevice, { path: { eventType: "org.gauntlet.once", txnId: newTxnId() }, body: { messages: { [bob.userId]: { [bob.deviceId ?? ""]: { nonce } } } } }));
+    const ours = (events: { type: string; content: Record<string, unknown> }[] | undefined) => (events ?? []).filter((e) => e.type === "org.gauntlet.once" && e.content.nonce === nonce);
+    const { nextBatch, response } = await bob.syncUntil(toDeviceHas("org.gauntlet.once", alice.userId, (content) => content.nonce === nonce));
+    expect(ours(response.to_device?.events)).toHaveLength(1);
+    // "Once the client has received a message, the server deletes it": the next sync, which
+    // acknowledges the batch, must not deliver it again.
+    const next = await bob.mustSync({ since: nextBatch, timeout: 0 });
+    expect(ours(next.to_device?.events)).toHaveLength(0);
+  });
+
   test("a to-device message to all devices with * reaches each one", covers([endpoints.sendToDevice, endpoints.sync], "client-server-api/#put_matrixclientv3sendtodeviceeventtypetxnid"), async ({ alice, account, anonymous }) => {
     const second = anonymous.must(await anonymous.loginWithPassword(account.localpart, account.password));
     const secondClient = anonymous.withCredentials({ accessToken: second.access_token, userId: second.user_id, deviceId: second.device_id });

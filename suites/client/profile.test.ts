@@ -30,6 +30,13 @@ describe("profile", () => {
     expectMatrixError(await alice.call(endpoints.setProfileField, { path: { userId: bob.userId, keyName: "displayname" }, body: { displayname: "hijacked" } }), 403, "M_FORBIDDEN");
   });
 
+  test("another user's attempt to set bob's display name leaves the name bob set", covers([endpoints.setProfileField, endpoints.getProfileField], "client-server-api/#put_matrixclientv3profileuseridkeyname"), async ({ alice, bob }) => {
+    bob.must(await bob.call(endpoints.setProfileField, { path: { userId: bob.userId, keyName: "displayname" }, body: { displayname: "Bob, as Bob set it" } }));
+    // Whatever the server answers, only bob may change bob's profile.
+    await alice.call(endpoints.setProfileField, { path: { userId: bob.userId, keyName: "displayname" }, body: { displayname: "hijacked" } });
+    expect(bob.must(await bob.call(endpoints.getProfileField, { path: { userId: bob.userId, keyName: "displayname" } }))).toEqual({ displayname: "Bob, as Bob set it" });
+  });
+
   test("an unknown user's profile is 404", covers([endpoints.profile, endpoints.getProfileField], "client-server-api/#get_matrixclientv3profileuserid"), async ({ alice, hs }) => {
     const nobody = `@gauntlet-nobody-0:${hs.serverName}`;
     // The spec fixes the status (404) but not the errcode of a missing profile.
