@@ -12,8 +12,6 @@ import type { CertificatePair } from "../env/tls.ts";
  */
 export const TARGET_FILE_VARIABLE = "GAUNTLET_TARGET_FILE";
 
-/** The run id, for the federation suites' peer, which loads the run CA from the run's state. */
-export const RUN_ID_VARIABLE = "GAUNTLET_RUN_ID";
 
 /** How users are created on a homeserver under test. */
 export type Provisioning =
@@ -59,7 +57,7 @@ export function writeTargetFile(target: TargetFile): { file: string; incidentsFi
   return {
     file,
     incidentsFile,
-    env: { [TARGET_FILE_VARIABLE]: file, ...(target.runId ? { [RUN_ID_VARIABLE]: target.runId } : {}) },
+    env: { [TARGET_FILE_VARIABLE]: file },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -1,6 +1,4 @@
-import { Environment } from "../../src/env/environment.ts";
 import { FederationPeer } from "../../src/federation/peer.ts";
-import { RUN_ID_VARIABLE } from "../../src/deployment/target-file.ts";
 import { test as base } from "../fixtures.ts";
 
 /**
@@ -13,13 +11,12 @@ export const test = base.extend<{
     peer: FederationPeer;
   };
 }>({
-  peer: async ({ skip, requests }, use) => {
-    const runId = process.env[RUN_ID_VARIABLE];
-    if (!runId) skip("federation suites need an environment Gauntlet started (its homeservers trust the run CA); a --url deployment has none");
-    const env = Environment.load(runId!);
+  peer: async ({ deployment, skip, requests }, use) => {
+    const ca = deployment.ca;
+    if (!ca) skip("federation suites need an environment Gauntlet started (its homeservers trust the run CA); a --url deployment has none");
     const peer = await new FederationPeer({
-      ca: env.state.ca,
-      directory: (name) => env.state.homeservers.find((hs) => hs.serverName === name)?.federationUrl,
+      ca: ca!,
+      directory: (name) => deployment.homeservers.find((hs) => hs.serverName === name)?.federationUrl,
       // The peer's requests join the test's log, so a failure shows them beside the client's.
       log: requests,
     }).start();
