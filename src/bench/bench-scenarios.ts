@@ -69,7 +69,7 @@ export const BENCH_SCENARIOS: readonly BenchScenario[] = [
   },
 ];
 
-export const DEFAULT_BENCH_SCENARIOS = ["delivery-latency", "send-throughput", "incremental-sync", "login"];
+export const DEFAULT_BENCH_SCENARIOS = ["delivery-latency", "send-throughput", "incremental-sync", "login", "initial-sync", "room-ops"];
 
 export function benchScenario(name: string): BenchScenario | undefined {
   return BENCH_SCENARIOS.find((s) => s.name === name);
