@@ -4,7 +4,7 @@ import type { MatrixClient } from "../src/client/client.ts";
 import type { SignedInUser } from "../src/client/registration.ts";
 import { endpointName, type Endpoint } from "../src/client/endpoint.ts";
 import { hintFor } from "../src/client/errors.ts";
-import { describeExchange, ExchangeLog } from "../src/client/exchange.ts";
+import { describeExchange, ExchangeLog, type AssertedAnswer } from "../src/client/exchange.ts";
 import { redactText } from "../src/client/redact.ts";
 import { loadDeployment, type Deployment, type DeploymentHomeserver } from "../src/deployment/deployment.ts";
 import { SmtpSink } from "../src/mail/smtp-sink.ts";
@@ -15,6 +15,8 @@ declare module "vitest" {
     endpoints?: string[];
     /** Section of the spec the test checks, e.g. `client-server-api/#creation`. */
     specSection?: string;
+    /** What the test's matchers asserted endpoints answered; `gauntlet coverage --results` reads it. */
+    asserted?: AssertedAnswer[];
   }
 }
 
@@ -56,7 +58,7 @@ export const test = base.extend<{
 }>({
   deployment: [async ({}, use) => use(loadDeployment()), { scope: "worker" }],
   requests: [
-    async ({ onTestFailed }, use) => {
+    async ({ onTestFailed, task }, use) => {
       const log = new ExchangeLog(30);
       // A plain `expect` failure knows nothing of HTTP: add the test's last requests and a hint to it.
       onTestFailed(({ task }) => {
@@ -70,6 +72,7 @@ export const test = base.extend<{
         error.message = redactText(`${error.message}\n\nlast requests of this test:\n${recent.map(describeExchange).join("\n")}${hint}`);
       });
       await use(log);
+      task.meta.asserted = log.assertions();
     },
     { auto: true },
   ],

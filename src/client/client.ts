@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { endpointName, fillTemplate, type Endpoint } from "./endpoint.ts";
 import { endpoints } from "./endpoints.ts";
 import { HomeserverUnreachableError, SchemaViolationError, UnexpectedResponseError } from "./errors.ts";
-import { ExchangeLog, recordTiming, type Exchange } from "./exchange.ts";
+import { ExchangeLog, noteAssertion, recordTiming, type Exchange } from "./exchange.ts";
 import { registerSecret } from "./redact.ts";
 import { checkSchema, describeProblems } from "./schema-check.ts";
 import { matrixError } from "./schemas/common.ts";
@@ -303,6 +303,7 @@ export class MatrixClient {
         this.log.recent(3),
       );
     }
+    noteAssertion(response.exchange, status);
     return response.body;
   }
 

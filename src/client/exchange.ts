@@ -18,6 +18,20 @@ export interface Exchange {
   responseText?: string;
   /** Transport failure: timeout, refused connection, reset. */
   error?: string;
+  /** What a matcher asserted of the answer (`must`, `expectMatrixError`): coverage counts these. */
+  asserted?: AssertedAnswer;
+}
+
+/** A status (and for an error, the errcode) a test asserted an endpoint answered. */
+export interface AssertedAnswer {
+  endpoint: string;
+  status: number;
+  errcode?: string;
+}
+
+/** Notes on the exchange that a test asserted its answer; the exchange log gathers these per test. */
+export function noteAssertion(exchange: Exchange, status: number, errcode?: string): void {
+  exchange.asserted = { endpoint: exchange.endpoint, status, ...(errcode ? { errcode } : {}) };
 }
 
 const MAX_SHOWN = 1500;
@@ -43,6 +57,8 @@ export function describeExchange(exchange: Exchange): string {
 export class ExchangeLog {
   readonly #entries: Exchange[] = [];
   readonly #capacity: number;
+  /** Every exchange of the log's life, for the answers its test asserted (they are marked later). */
+  readonly #seen: Exchange[] = [];
 
   constructor(capacity = 20) {
     this.#capacity = capacity;
@@ -50,7 +66,15 @@ export class ExchangeLog {
 
   add(exchange: Exchange): void {
     this.#entries.push(exchange);
+    this.#seen.push(exchange);
     if (this.#entries.length > this.#capacity) this.#entries.shift();
+  }
+
+  /** The distinct answers the test asserted, by endpoint, status and errcode. */
+  assertions(): AssertedAnswer[] {
+    const distinct = new Map<string, AssertedAnswer>();
+    for (const { asserted } of this.#seen) if (asserted) distinct.set(`${asserted.endpoint} ${asserted.status} ${asserted.errcode ?? ""}`, asserted);
+    return [...distinct.values()];
   }
 
   recent(count = 3): Exchange[] {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { MatrixResponse } from "./client.ts";
 import { MatrixClientError, SchemaViolationError, UnexpectedResponseError } from "./errors.ts";
-import type { Exchange } from "./exchange.ts";
+import { noteAssertion, type Exchange } from "./exchange.ts";
 import { checkSchema, describeProblems } from "./schema-check.ts";
 import { matrixError } from "./schemas/common.ts";
 
@@ -32,6 +32,7 @@ export function expectMatrixError(response: AnsweredRequest, status: number, err
   }
   const problems = checkSchema(matrixError, body);
   if (problems.length > 0) throw new SchemaViolationError(`${response.endpoint}: HTTP ${status}, the error body violates the spec's schema:\n${describeProblems(problems)}`, response.exchange);
+  noteAssertion(response.exchange, status, errcode);
 }
 
 /** The response has this status (with any body that passed the endpoint's schema). */
@@ -43,6 +44,7 @@ export function expectStatus(response: AnsweredRequest, status: number): void {
       response.exchange,
     );
   }
+  noteAssertion(response.exchange, status);
 }
 
 /** `value` matches `shape`; a mismatch names the JSON path, what was expected and what was there. */

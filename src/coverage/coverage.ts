@@ -19,6 +19,11 @@ export interface InventoryEndpoint {
 export interface CoverageTest {
   id: string;
   endpoints: string[];
+  /**
+   * The cases a run saw the test assert (asserted coverage); absent, the declared endpoints count,
+   * each as a success or an error case by the test's name (declared coverage).
+   */
+  cases?: { endpoint: string; kind: CaseKind }[];
 }
 
 export type CaseKind = "success" | "error";
@@ -54,6 +59,8 @@ export interface ApiCoverage {
 }
 
 export interface CoverageReport {
+  /** declared: from what tests name (`covers`); asserted: from what a run's tests asserted endpoints answered. */
+  basis: "declared" | "asserted";
   inventory: string;
   apis: ApiCoverage[];
   groups: GroupCoverage[];
@@ -116,21 +123,34 @@ function percent(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
 }
 
+/**
+ * A passed test's asserted cases, from its record: a 2xx or 3xx it asserted is a success case of
+ * that endpoint, a 4xx or 5xx an error case. A failed or skipped test asserts nothing.
+ */
+export function assertedCases(record: { status: string; asserted?: { endpoint: string; status: number }[] }): { endpoint: string; kind: CaseKind }[] {
+  if (record.status !== "passed") return [];
+  return (record.asserted ?? []).map((a) => ({ endpoint: a.endpoint, kind: a.status >= 400 ? "error" : "success" }));
+}
+
 export function computeCoverage(inventory: InventoryEndpoint[], tests: CoverageTest[], inventoryName = "spec-endpoints.tsv"): CoverageReport {
   const byEndpoint = new Map<string, EndpointCoverage[]>();
   const endpoints: EndpointCoverage[] = inventory.map((entry) => ({ ...entry, endpoint: endpointKey(entry.method, entry.path), tests: [], successCases: 0, errorCases: 0 }));
   for (const entry of endpoints) byEndpoint.set(entry.endpoint, [...(byEndpoint.get(entry.endpoint) ?? []), entry]);
   const unknown = new Map<string, string[]>();
   for (const test of tests) {
-    const kind = caseKind(test.id);
-    for (const declared of new Set(test.endpoints.map((e) => e.trim().replace(/\s+/, " ")))) {
+    const cases = test.cases ?? test.endpoints.map((endpoint) => ({ endpoint, kind: caseKind(test.id) }));
+    const counted = new Set<string>();
+    for (const { endpoint, kind } of cases) {
+      const declared = endpoint.trim().replace(/\s+/, " ");
+      if (counted.has(`${declared} ${kind}`)) continue;
+      counted.add(`${declared} ${kind}`);
       const matches = byEndpoint.get(declared);
       if (!matches) {
-        unknown.set(declared, [...(unknown.get(declared) ?? []), test.id]);
+        if (!unknown.get(declared)?.includes(test.id)) unknown.set(declared, [...(unknown.get(declared) ?? []), test.id]);
         continue;
       }
       for (const entry of matches) {
-        entry.tests.push(test.id);
+        if (!entry.tests.includes(test.id)) entry.tests.push(test.id);
         if (kind === "success") entry.successCases += 1;
         else entry.errorCases += 1;
       }
@@ -167,6 +187,7 @@ export function computeCoverage(inventory: InventoryEndpoint[], tests: CoverageT
 
   const live = endpoints.filter((e) => !e.deprecated);
   return {
+    basis: tests.some((t) => t.cases !== undefined) ? "asserted" : "declared",
     inventory: inventoryName,
     apis,
     groups: [...groups.values()].sort((a, b) => a.api.localeCompare(b.api) || a.group.localeCompare(b.group)),
@@ -182,7 +203,11 @@ export function computeCoverage(inventory: InventoryEndpoint[], tests: CoverageT
 
 /** The report for a terminal: per API, per group, then what is missing. */
 export function formatCoverage(report: CoverageReport): string {
-  const lines: string[] = [`Spec endpoint coverage against ${report.inventory} (${report.tests} tests)`, ""];
+  const basis =
+    report.basis === "asserted"
+      ? "asserted coverage: what the run's passing tests asserted endpoints answered (a 2xx a success case, a 4xx/5xx an error case)"
+      : "declared coverage: what tests name in covers(), each a success or an error case by the test's name";
+  const lines: string[] = [`Spec endpoint coverage against ${report.inventory} (${report.tests} tests), ${basis}`, ""];
   for (const api of report.apis) {
     lines.push(
       `${api.api}: ${api.liveCovered}/${api.live} non-deprecated endpoints covered (${api.coveredPercent}%), ` +

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { headerFields, type MatrixResponse } from "../client/client.ts";
 import { endpointName, fillTemplate } from "../client/endpoint.ts";
 import { SchemaViolationError, UnexpectedResponseError } from "../client/errors.ts";
-import type { Exchange, ExchangeLog } from "../client/exchange.ts";
+import { noteAssertion, type Exchange, type ExchangeLog } from "../client/exchange.ts";
 import { checkSchema, describeProblems } from "../client/schema-check.ts";
 import type { JsonObject, JsonValue, Pdu } from "../protocol/index.ts";
 import { federationEndpoints as fed, type FederationEndpoint } from "./endpoints.ts";
@@ -102,6 +102,7 @@ export class RemoteServer {
       const errcode = (response.exchange.responseBody as { errcode?: unknown } | undefined)?.errcode;
       throw new UnexpectedResponseError(`${response.endpoint} on ${this.serverName}: expected HTTP ${status}, got ${response.status}${typeof errcode === "string" ? ` ${errcode}` : ""}`, response.exchange);
     }
+    noteAssertion(response.exchange, status);
     return response.body;
   }
 

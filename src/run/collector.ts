@@ -36,6 +36,7 @@ export function recordOf(test: TestCase, suitesRoot: string): TestRecord {
     ...(test.diagnostic()?.startTime ? { startedAt: Math.round(test.diagnostic()?.startTime ?? 0) } : {}),
     endpoints: meta.endpoints ?? [],
     specSection: meta.specSection ?? null,
+    ...(meta.asserted ? { asserted: meta.asserted } : {}),
     message,
   };
 }

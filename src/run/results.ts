@@ -10,6 +10,8 @@ export interface TestRecord {
   startedAt?: number;
   endpoints: string[];
   specSection: string | null;
+  /** What the test's matchers asserted endpoints answered (status, and errcode for errors); absent in older records. */
+  asserted?: { endpoint: string; status: number; errcode?: string }[];
   /** Failure message with request, response and hint (secrets masked), or the skip reason. */
   message: string | null;
   /** What the expectations file said about this test and how the outcome compares. */

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { Argv, CommandModule } from "yargs";
-import { computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../coverage/coverage.ts";
+import { assertedCases, computeCoverage, formatCoverage, loadInventory, type CoverageTest } from "../../coverage/coverage.ts";
 import { readResultsFile } from "../../run/results-file.ts";
 import { selectSuiteFiles, suiteFiles } from "../../run/selection.ts";
 import { collectSuites } from "../../run/suite-runner.ts";
@@ -17,12 +17,18 @@ interface CoverageArgs {
 
 const DEFAULT_INVENTORY = fileURLToPath(new URL("../../../fixtures/spec-endpoints.tsv", import.meta.url));
 
+/** The tests of a run with what each asserted: asserted coverage. */
 function testsFromResults(file: string): CoverageTest[] {
+  let tests;
   try {
-    return readResultsFile(file).results.tests.map((t) => ({ id: t.id, endpoints: t.endpoints }));
+    tests = readResultsFile(file).results.tests;
   } catch (error) {
     throw new UserError(`--results ${(error as Error).message}`);
   }
+  if (!tests.some((t) => t.asserted !== undefined)) {
+    throw new UserError(`--results ${file}: its tests carry no record of what they asserted (written by an older gauntlet); run the suites again`);
+  }
+  return tests.map((t) => ({ id: t.id, endpoints: t.endpoints, cases: assertedCases(t) }));
 }
 
 export const coverageCommand: CommandModule<object, CoverageArgs> = {
@@ -32,7 +38,7 @@ export const coverageCommand: CommandModule<object, CoverageArgs> = {
     (yargs as Argv<object>)
       .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite ids or folders (default: all suites)" })
       .option("inventory", { type: "string", default: DEFAULT_INVENTORY, describe: "endpoint inventory TSV (api, method, path, group, deprecated)" })
-      .option("results", { type: "string", describe: "read the tests from a run's results.json instead of collecting the suites" })
+      .option("results", { type: "string", describe: "asserted coverage: what a run's passing tests asserted endpoints answered (its results.json), instead of what the suites declare" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document" })
       .option("min", { type: "number", describe: "exit 1 when client-server coverage of non-deprecated endpoints is below this percentage" })
       .option("min-complete", { type: "number", describe: "exit 1 when the share of non-deprecated client-server endpoints with both a success and an error case is below this percentage" }) as unknown as Argv<CoverageArgs>,
