@@ -86,8 +86,6 @@ function verifyWithWrites(d: Deployment, extra: Partial<VerifyOptions> = {}): Pr
   return verifyVariant(d, { allowWrites: true, credentials: { user: user.localpart, password: user.password }, ...extra });
 }
 
-
-
 describe("gauntlet verify against nginx + Synapse on loopback", () => {
   test("the guide-like deployment passes every check, writes included, and the summary gives time and request count", async () => {
     await withDeployment(
@@ -96,6 +94,8 @@ describe("gauntlet verify against nginx + Synapse on loopback", () => {
         const out = await runCli([...deploymentArgs(d), "--user", user.localpart, "--allow-writes", "--format", "json"]);
         expect(out.stderr).not.toContain(user.password);
         expect(out.stdout).not.toContain(user.password);
+        // Nor the access token its login got, nor the TURN credentials the server handed out.
+        for (const text of [out.stdout, out.stderr]) expect(/\bsyt_[A-Za-z0-9_]+/.exec(text)?.[0]).toBeUndefined();
         const report = JSON.parse(out.stdout) as VerifyReport;
         expect(problems(report)).toEqual([]);
         expect(report.checks.filter((c) => c.status === "skip").map((c) => c.id)).toEqual([]);
