@@ -94,7 +94,7 @@ describe("gauntlet verify against nginx + Synapse on loopback", () => {
         const out = await runCli([...deploymentArgs(d), "--user", user.localpart, "--allow-writes", "--format", "json"]);
         expect(out.stderr).not.toContain(user.password);
         expect(out.stdout).not.toContain(user.password);
-        // Nor the access token its login got, nor the TURN credentials the server handed out.
+        // Nor the access token its login got (Synapse tokens start syt_).
         for (const text of [out.stdout, out.stderr]) expect(/\bsyt_[A-Za-z0-9_]+/.exec(text)?.[0]).toBeUndefined();
         const report = JSON.parse(out.stdout) as VerifyReport;
         expect(problems(report)).toEqual([]);
