@@ -13,7 +13,7 @@ import type { LoadEngine } from "../src/load/engines/load-engine.ts";
 import { nodeEngine } from "../src/load/engines/node-engine.ts";
 import { parseDuration } from "../src/load/options/duration.ts";
 import type { SummaryExport } from "../src/load/summary/summary-export.ts";
-import { percentileSupported } from "../src/load/summary/terminal-summary.ts";
+import { percentileSupported } from "../src/load/metrics/percentiles.ts";
 
 const DURATION = process.env.GAUNTLET_FIDELITY_DURATION ?? "15s";
 const SCENARIOS = (process.env.GAUNTLET_FIDELITY_SCENARIOS ?? BENCH_SCENARIOS.map((s) => s.name).join(",")).split(",");

@@ -16,7 +16,7 @@ const started = Date.now();
 try {
   const hs = environment.homeserver("hs1");
   outcomes = await checkFaults(
-    { baseUrl: hs.baseUrl, serverName: hs.serverName, profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
+    hs,
     faults,
     (fault) => (quick ? fault.catchers : ["client"]),
     (line) => console.error(line),

@@ -1,4 +1,4 @@
-import { percentileSupported } from "../load/summary/terminal-summary.ts";
+import { percentileSupported } from "../load/metrics/percentiles.ts";
 import { matchMetrics } from "./bench-scenarios.ts";
 import { meanInterval, ratioInterval, verdictOf, type Interval, type Verdict } from "./statistics.ts";
 import type { BenchResults, BenchRun } from "./results.ts";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TARGET_NOT_A_HOMESERVER_EXIT_CODE } from "../run/preflight.ts";
+import type { Homeserver } from "../env/homeserver.ts";
 import type { Fault } from "./faults.ts";
 import { MutationProxy } from "./proxy.ts";
 
@@ -13,13 +14,8 @@ const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 // A run of a few suite files takes well under this; past it the run is stopped and counts as failed.
 const RUN_DEADLINE_MS = 10 * 60_000;
 
-/** The homeserver the proxy fronts, and how suites get users on it (the profile's shared-secret registration). */
-export interface MutationTarget {
-  readonly baseUrl: string;
-  readonly serverName: string;
-  readonly profile: string;
-  readonly registrationSharedSecret: string;
-}
+/** The homeserver of an environment the proxy fronts; suites get users through its profile's shared-secret registration. */
+export type MutationTarget = Pick<Homeserver, "baseUrl" | "serverName" | "profile" | "registrationSharedSecret">;
 
 export interface FaultOutcome {
   readonly fault: Fault;

@@ -1,3 +1,4 @@
+import { percentileSupported } from "../metrics/percentiles.ts";
 import type { ExportedGroup, ExportedMetric, SummaryExport } from "./summary-export.ts";
 
 // Built-in trends that hold milliseconds. The summary export does not say which custom trends
@@ -81,13 +82,6 @@ function quantileOf(stat: string): number | undefined {
   return match ? Number(match[1]) / 100 : undefined;
 }
 
-/**
- * Whether `samples` measurements support a percentile: at least 10 of them lie beyond it, so it is
- * not just the maximum of a few. With 30 samples p95 and p99 would both be the largest one.
- */
-export function percentileSupported(quantile: number, samples: number): boolean {
-  return samples * (1 - quantile) >= 10 - 1e-9;
-}
 
 function formatMs(ms: number): string {
   if (ms >= 60_000) return `${(ms / 60_000).toFixed(2)}m`;

@@ -19,7 +19,7 @@ test("every injected fault makes a test of the suites meant to catch it fail", a
   const hs = environment.homeserver("hs1");
   const started = Date.now();
   const outcomes: FaultOutcome[] = await checkFaults(
-    { baseUrl: hs.baseUrl, serverName: hs.serverName, profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
+    hs,
     FAULTS,
     (fault) => fault.catchers,
   );

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { percentileSupported, renderTerminalSummary } from "../../../src/load/summary/terminal-summary.ts";
+import { percentileSupported } from "../../../src/load/metrics/percentiles.ts";
+import { renderTerminalSummary } from "../../../src/load/summary/terminal-summary.ts";
 import type { SummaryExport } from "../../../src/load/summary/summary-export.ts";
 
 const trend = (count: number) => ({ avg: 12, min: 1, med: 10, max: 90, "p(90)": 30, "p(95)": 40, "p(99)": 80, "p(99.9)": 89, count });
