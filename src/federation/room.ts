@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import {
   authCheck,
+  computeReferenceHash,
   authEventsFor,
   computeEventId,
   roomIdFromCreateEvent,
@@ -9,6 +11,7 @@ import {
   resolveState,
   type AuthCheckOptions,
   type JsonObject,
+  type JsonValue,
   type Pdu,
   type RoomEvent,
   type RoomVersion,
@@ -64,9 +67,6 @@ export class PeerRoom {
 
   constructor(version: string | RoomVersion, roomId: string) {
     this.version = roomVersion(version);
-    if (this.version.eventIdFormat === "opaque") {
-      throw new Error(`the federation peer builds rooms of version 3 and later; ${this.version.id} uses opaque event IDs`);
-    }
     this.roomId = roomId;
   }
 
@@ -108,13 +108,33 @@ export class PeerRoom {
     const depth = Math.max(0, ...this.extremities.map((id) => Number(this.events.get(id)?.pdu["depth"] ?? 0))) + 1;
     const shape = { type: event.type, sender: event.sender, content: event.content, ...(event.stateKey !== undefined ? { state_key: event.stateKey } : {}) };
     return {
+      ...this.#opaqueEventId(event.sender),
       room_id: this.roomId,
       ...shape,
       origin_server_ts: originServerTs,
       depth,
-      prev_events: [...this.extremities],
-      auth_events: authEventsFor(shape, this.authState(), this.version),
+      prev_events: this.references(this.extremities),
+      auth_events: this.references(authEventsFor(shape, this.authState(), this.version)),
     };
+  }
+
+  /**
+   * Event references as the room version writes them: plain IDs from v3 on, `[id, {sha256}]`
+   * pairs in v1–2 (rooms/v1.md "Event format").
+   */
+  references(eventIds: readonly string[]): JsonValue[] {
+    if (this.version.eventIdFormat !== "opaque") return [...eventIds];
+    return eventIds.map((id): JsonValue => {
+      const stored = this.events.get(id);
+      const hashes: JsonObject = stored ? { sha256: computeReferenceHash(stored.pdu, this.version) } : {};
+      return [id, hashes];
+    });
+  }
+
+  /** v1–2 events carry an ID of their origin's choosing (`$opaque:server`); later versions none. */
+  #opaqueEventId(sender: string): JsonObject {
+    if (this.version.eventIdFormat !== "opaque") return {};
+    return { event_id: `$${randomBytes(12).toString("hex")}:${sender.slice(sender.indexOf(":") + 1)}` };
   }
 
   /**
@@ -163,6 +183,7 @@ export class PeerRoom {
     const isCreate = event.type === "m.room.create";
     const depth = Math.max(0, ...event.prevEvents.map((id) => Number(this.events.get(id)?.pdu["depth"] ?? 0))) + 1;
     return {
+      ...this.#opaqueEventId(event.sender),
       ...(isCreate && this.version.roomIdIsCreateEventHash ? {} : { room_id: this.roomId }),
       type: event.type,
       sender: event.sender,
@@ -170,8 +191,8 @@ export class PeerRoom {
       ...(event.stateKey !== undefined ? { state_key: event.stateKey } : {}),
       origin_server_ts: event.originServerTs,
       depth,
-      prev_events: [...event.prevEvents],
-      auth_events: [...event.authEvents],
+      prev_events: this.references(event.prevEvents),
+      auth_events: this.references(event.authEvents),
     };
   }
 
@@ -325,6 +346,7 @@ export class PeerRoom {
     const room = new PeerRoom(version, v12 ? "" : `!${options.roomIdLocalpart ?? Math.random().toString(36).slice(2, 12)}:${options.serverName}`);
     const createContent: JsonObject = { room_version: version.id, ...(version.creatorIsCreateSender ? {} : { creator: options.creator }) };
     const createProto: JsonObject = {
+      ...(version.eventIdFormat === "opaque" ? { event_id: `$${randomBytes(12).toString("hex")}:${options.serverName}` } : {}),
       ...(v12 ? {} : { room_id: room.roomId }),
       type: "m.room.create",
       state_key: "",

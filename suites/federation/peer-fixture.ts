@@ -1,5 +1,21 @@
+import type { ExchangeLog } from "../../src/client/exchange.ts";
+import type { Deployment } from "../../src/deployment/deployment.ts";
 import { FederationPeer } from "../../src/federation/peer.ts";
 import { test as base } from "../fixtures.ts";
+
+export const NO_CA = "federation suites need an environment Gauntlet started (its homeservers trust the run CA); a --url deployment has none";
+
+/** A started federation peer trusted by the deployment's homeservers, or undefined when the deployment has no run CA. */
+export async function startPeer(deployment: Deployment, log: ExchangeLog): Promise<FederationPeer | undefined> {
+  const ca = deployment.ca;
+  if (!ca) return undefined;
+  return new FederationPeer({
+    ca,
+    directory: (name) => deployment.homeservers.find((hs) => hs.serverName === name)?.federationUrl,
+    // The peer's requests join the given log, so a failure shows them beside the client's.
+    log,
+  }).start();
+}
 
 /**
  * Suites that speak federation to the homeserver under test through the in-process peer. The
@@ -12,16 +28,10 @@ export const test = base.extend<{
   };
 }>({
   peer: async ({ deployment, skip, requests }, use) => {
-    const ca = deployment.ca;
-    if (!ca) skip("federation suites need an environment Gauntlet started (its homeservers trust the run CA); a --url deployment has none");
-    const peer = await new FederationPeer({
-      ca: ca!,
-      directory: (name) => deployment.homeservers.find((hs) => hs.serverName === name)?.federationUrl,
-      // The peer's requests join the test's log, so a failure shows them beside the client's.
-      log: requests,
-    }).start();
-    await use(peer);
-    await peer.stop();
+    const peer = await startPeer(deployment, requests);
+    if (!peer) skip(NO_CA);
+    await use(peer!);
+    await peer!.stop();
   },
 });
 
