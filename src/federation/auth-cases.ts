@@ -239,20 +239,6 @@ const memberCases: AuthRuleCase[] = [
     },
   },
   {
-    id: "member.leave.sender",
-    rule: "member.leave.sender",
-    violates: "a kick by a user who is not joined (though powerful enough)",
-    number: (n) => `${n.memberLeave}.2`,
-    build: (b) => {
-      const kicker = b.user("kicker");
-      const target = b.user("target");
-      b.grant(kicker, 60);
-      b.join(target);
-      b.violation(b.member(kicker, "leave", target));
-      b.control(b.member(b.creator, "leave", target));
-    },
-  },
-  {
     id: "member.leave.unban",
     rule: "member.leave.unban",
     violates: "an unban by a member with the kick level but below the ban level",
@@ -270,48 +256,10 @@ const memberCases: AuthRuleCase[] = [
       b.control(b.member(b.creator, "leave", banned));
     },
   },
-  {
-    id: "member.leave.kick",
-    rule: "member.leave.kick",
-    violates: "a kick by a member below the kick level",
-    number: (n) => `${n.memberLeave}.5`,
-    build: (b) => {
-      const kicker = b.user("kicker");
-      const target = b.user("target");
-      b.join(kicker);
-      b.join(target);
-      b.violation(b.member(kicker, "leave", target));
-      b.control(b.member(b.creator, "leave", target));
-    },
-  },
-  {
-    id: "member.ban.sender",
-    rule: "member.ban.sender",
-    violates: "a ban by a user who is not joined (though powerful enough)",
-    number: (n) => `${n.memberBan}.1`,
-    build: (b) => {
-      const banner = b.user("banner");
-      const target = b.user("target");
-      b.grant(banner, 60);
-      b.join(target);
-      b.violation(b.member(banner, "ban", target));
-      b.control(b.member(b.creator, "ban", target));
-    },
-  },
-  {
-    id: "member.ban.power",
-    rule: "member.ban.power",
-    violates: "a ban by a member below the ban level",
-    number: (n) => `${n.memberBan}.3`,
-    build: (b) => {
-      const banner = b.user("banner");
-      const target = b.user("target");
-      b.join(banner);
-      b.join(target);
-      b.violation(b.member(banner, "ban", target));
-      b.control(b.member(b.creator, "ban", target));
-    },
-  },
+  moderationCase("leave", "sender", "a kick by a user who is not joined (though powerful enough)", (n) => `${n.memberLeave}.2`),
+  moderationCase("leave", "kick", "a kick by a member below the kick level", (n) => `${n.memberLeave}.5`),
+  moderationCase("ban", "sender", "a ban by a user who is not joined (though powerful enough)", (n) => `${n.memberBan}.1`),
+  moderationCase("ban", "power", "a ban by a member below the ban level", (n) => `${n.memberBan}.3`),
   {
     id: "member.knock.join_rule",
     rule: "member.knock.join_rule",
@@ -373,6 +321,28 @@ const memberCases: AuthRuleCase[] = [
     },
   },
 ];
+
+/**
+ * A kick (`leave`) or ban of a joined target by a moderator who is either not joined though
+ * powerful enough (`sender`), or joined without the power (`kick`, `power`); the creator's is the control.
+ */
+function moderationCase(membership: "leave" | "ban", rule: "sender" | "kick" | "power", violates: string, number: AuthRuleCase["number"]): AuthRuleCase {
+  return {
+    id: `member.${membership}.${rule}`,
+    rule: `member.${membership}.${rule}`,
+    violates,
+    number,
+    build: (b) => {
+      const moderator = b.user("moderator");
+      const target = b.user("target");
+      if (rule === "sender") b.grant(moderator, 60);
+      else b.join(moderator);
+      b.join(target);
+      b.violation(b.member(moderator, membership, target));
+      b.control(b.member(b.creator, membership, target));
+    },
+  };
+}
 
 function restrictedJoinCase(b: AuthCaseBuilder, rule: string): void {
   b.setup(b.joinRule(rule, { allow: [{ type: "m.room_membership", room_id: `!elsewhere:${b.options.serverName}` }] }));

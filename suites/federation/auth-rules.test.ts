@@ -8,7 +8,7 @@ import { authRuleNumbers, authRulesSection } from "../../src/federation/auth-rul
 import { casesFor } from "../../src/federation/auth-cases.ts";
 import { federationEndpoints as fed } from "../../src/federation/endpoints.ts";
 import type { FederationPeer } from "../../src/federation/peer.ts";
-import { ROOM_VERSIONS, type Pdu } from "../../src/protocol/index.ts";
+import { computeEventId, ROOM_VERSIONS, type Pdu, type RoomVersion } from "../../src/protocol/index.ts";
 import { test as base } from "../fixtures.ts";
 import { covers, describe, expect, NO_CA, startPeer } from "./peer-fixture.ts";
 
@@ -23,6 +23,8 @@ const MAX_PDUS_PER_TRANSACTION = 50;
 /** Every case of a version lands within this, or the version's tests fail with what was seen. */
 const LANDING_DEADLINE_MS = 90_000;
 const MAX_MESSAGE_PAGES = 20;
+/** A version's first tests wait for its room: every version's cases go to the homeserver at once. */
+const RUN_TIMEOUT_MS = 180_000;
 
 interface RoomOutcome {
   roomId: string;
@@ -31,6 +33,10 @@ interface RoomOutcome {
   steps: AuthCaseStep[];
   /** The homeserver's answer in /send for each PDU that it gave an error for. */
   sendErrors: Map<string, string>;
+  /** Every event ID the homeserver's /send results named, and every ID the peer sent. */
+  resultIds: Set<string>;
+  /** The homeserver's own join event. */
+  residentJoinId: string;
   /** Event IDs the homeserver shows the joined user. */
   messages: Set<string>;
   state: Set<string>;
@@ -74,11 +80,15 @@ async function runVersion(deployment: Deployment, peer: FederationPeer, version:
   const sentinel = room.append(peer.sign(room.prototype({ type: "m.room.message", sender: creator, content: { msgtype: "m.text", body: "end of cases" } }), room.version));
   const pdus: Pdu[] = [...builder.steps.map((s) => s.event.pdu), sentinel.pdu];
   const sendErrors = new Map<string, string>();
+  const resultIds = new Set<string>();
   for (let at = 0; at < pdus.length; at += MAX_PDUS_PER_TRANSACTION) {
     const results = await peer.sendTransaction(hs.serverName, pdus.slice(at, at + MAX_PDUS_PER_TRANSACTION));
-    for (const [id, result] of Object.entries(results)) if (result.error !== undefined) sendErrors.set(id, result.error);
+    for (const [id, result] of Object.entries(results)) {
+      resultIds.add(id);
+      if (result.error !== undefined) sendErrors.set(id, result.error);
+    }
   }
-  const outcome: RoomOutcome = { roomId: room.roomId, resident, steps: builder.steps, sendErrors, messages: new Set(), state: new Set(), sync: new Set(), federationState: new Set() };
+  const outcome: RoomOutcome = { roomId: room.roomId, resident, resultIds, residentJoinId: residentJoin.eventId, steps: builder.steps, sendErrors, messages: new Set(), state: new Set(), sync: new Set(), federationState: new Set() };
   try {
     await resident.syncUntil(timelineHas(room.roomId, eventWithId(sentinel.eventId)), { timeoutMs: LANDING_DEADLINE_MS });
   } catch (error) {
@@ -94,9 +104,9 @@ async function runVersion(deployment: Deployment, peer: FederationPeer, version:
   return outcome;
 }
 
+/** Each version's room, hosted by a peer of its own: a homeserver handles one transaction per origin at a time. */
 interface AuthRooms {
-  /** The peer hosting every version's room; only a server in a room may read its events. */
-  peer: FederationPeer;
+  peer(version: string): FederationPeer;
   outcome(version: string): Promise<RoomOutcome>;
 }
 
@@ -104,27 +114,21 @@ const test = base.extend<{ $file: { authRooms: AuthRooms | undefined } }>({
   authRooms: [
     async ({ deployment }, use) => {
       const log = new ExchangeLog(30);
-      const peer = await startPeer(deployment, log);
+      const peers = new Map<string, FederationPeer>();
       const runs = new Map<string, Promise<RoomOutcome>>();
-      // Every version's room at once: the homeserver overlaps their waits on the peer.
-      if (peer) {
-        for (const version of ROOM_VERSIONS.keys()) {
-          const run = runVersion(deployment, peer, version, log);
-          // Each test of the version awaits it and reports its failure; none may go unhandled before.
-          run.catch(() => undefined);
-          runs.set(version, run);
-        }
+      for (const version of ROOM_VERSIONS.keys()) {
+        const peer = await startPeer(deployment, log);
+        if (!peer) break;
+        peers.set(version, peer);
+        // Every version's room at once: the homeserver overlaps their waits on the peers.
+        const run = runVersion(deployment, peer, version, log);
+        // Each test of the version awaits it and reports its failure; none may go unhandled before.
+        run.catch(() => undefined);
+        runs.set(version, run);
       }
-      await use(peer && {
-        peer,
-        outcome: (version) => {
-          let run = runs.get(version);
-          if (!run) runs.set(version, (run = runVersion(deployment, peer, version, log)));
-          return run;
-        },
-      });
+      await use(peers.size === 0 ? undefined : { peer: (version) => peers.get(version)!, outcome: (version) => runs.get(version)! });
       await Promise.allSettled(runs.values());
-      await peer?.stop();
+      await Promise.all([...peers.values()].map((peer) => peer.stop()));
     },
     { scope: "file" },
   ],
@@ -136,19 +140,38 @@ function describeStep(outcome: RoomOutcome, step: AuthCaseStep): string {
   return `${step.role} ${step.event.eventId} (${pdu.type} from ${pdu.sender}: ${JSON.stringify(pdu.content).slice(0, 200)}); reference: ${JSON.stringify(step.reference)}; /send: ${sent ?? "no error"}`;
 }
 
+/** Event IDs per room version (rooms/v1.md, v3.md, v4.md "Event IDs"): opaque with the origin's name, then reference hashes. */
+function eventIdForm(rules: RoomVersion, origin: string): RegExp {
+  if (rules.eventIdFormat === "opaque") return new RegExp(`^\\$[^:]+:${origin.replace(/[.]/g, "\\.")}$`);
+  return rules.eventIdFormat === "reference-hash-standard" ? /^\$[A-Za-z0-9+/]{43}$/ : /^\$[A-Za-z0-9_-]{43}$/;
+}
+
 for (const rules of ROOM_VERSIONS.values()) {
   const version = rules.id;
   describe(`authorisation rules over federation, room version ${version}`, () => {
+    test(
+      `v${version}: /send results name every PDU by the event ID its room version gives it, and the homeserver's own join has an ID of that form`,
+      { ...covers([fed.sendTransaction, fed.sendJoin], rules.eventIdFormat === "opaque" ? "rooms/v1/#event-ids" : rules.eventIdFormat === "reference-hash-standard" ? "rooms/v3/#event-ids" : "rooms/v4/#event-ids"), timeout: RUN_TIMEOUT_MS },
+      async ({ authRooms, hs, skip }) => {
+        if (!authRooms) return skip(NO_CA);
+        const outcome = await authRooms.outcome(version);
+        const unnamed = outcome.steps.filter((step) => !outcome.resultIds.has(step.event.eventId)).map((step) => `${step.caseId}: ${describeStep(outcome, step)}`);
+        expect(unnamed, "PDUs the /send results do not name").toEqual([]);
+        expect(outcome.residentJoinId).toMatch(eventIdForm(rules, hs.serverName));
+        // v12 room IDs are the create event's reference hash with sigil `!` (rooms/v12.md "Room IDs").
+        if (rules.roomIdIsCreateEventHash) expect(outcome.roomId).toMatch(/^![A-Za-z0-9_-]{43}$/);
+      },
+    );
     for (const { ruleCase, number } of casesFor(rules, authRuleNumbers(rules))) {
       test(
         `v${version} rule ${number} (${ruleCase.id}): ${ruleCase.violates} is rejected (absent from /messages, /state, /sync, /state_ids; the client's /event is 404), its control is accepted`,
-        covers([fed.sendTransaction, fed.getEvent, fed.stateIds, endpoints.messages, endpoints.getState, endpoints.sync, endpoints.getEvent], authRulesSection(rules)),
+        { ...covers([fed.sendTransaction, fed.getEvent, fed.stateIds, endpoints.messages, endpoints.getState, endpoints.sync, endpoints.getEvent], authRulesSection(rules)), timeout: RUN_TIMEOUT_MS },
         async ({ authRooms, hs, skip }) => {
           if (!authRooms) return skip(NO_CA);
           const outcome = await authRooms.outcome(version);
           const steps = outcome.steps.filter((s) => s.caseId === ruleCase.id);
           const problem = outcome.problem ? `\n${outcome.problem}` : "";
-          const remote = authRooms.peer.to(hs);
+          const remote = authRooms.peer(version).to(hs);
           for (const step of steps) {
             const what = describeStep(outcome, step);
             if (step.role === "violation" || step.role === "rejected") {
