@@ -53,6 +53,20 @@ function toRoomEvent(stored: StoredEvent): RoomEvent {
   return { ...(stored.pdu as unknown as RoomEvent), event_id: stored.eventId };
 }
 
+/** The events an event's auth_events cite, as far as the room knows them. */
+export function citedAuthEvents(room: PeerRoom, stored: StoredEvent): RoomEvent[] {
+  return referencedEventIds(stored.pdu["auth_events"] as string[])
+    .map((id) => room.event(id))
+    .filter((e): e is StoredEvent => e !== undefined)
+    .map(toRoomEvent);
+}
+
+/** The auth state an event is checked against: its auth events, plus in v12 the create event its room ID names (rooms/v12.md rule 2). */
+export function withCreateEvent(room: PeerRoom, authEvents: RoomEvent[]): RoomEvent[] {
+  const create = room.version.roomIdIsCreateEventHash ? room.event(`$${room.roomId.slice(1)}`) : undefined;
+  return create ? [toRoomEvent(create), ...authEvents] : authEvents;
+}
+
 /**
  * One room's run of cases: every event extends the room's current state; setup and control
  * events are appended when the reference allows them, violations are kept by ID only (the peer
@@ -143,16 +157,11 @@ export class AuthCaseBuilder {
 
   /** The reference verdict on an event against its own auth events (rule on the list itself first). */
   verdict(stored: StoredEvent): AuthResult {
-    const authEvents = referencedEventIds(stored.pdu["auth_events"] as string[])
-      .map((id) => this.room.event(id))
-      .filter((e): e is StoredEvent => e !== undefined)
-      .map(toRoomEvent);
+    const authEvents = citedAuthEvents(this.room, stored);
     const event = toRoomEvent(stored);
     const list = checkAuthEventsList(event, authEvents, this.room.version, (id) => this.#rejected.has(id));
     if (!list.allowed) return list;
-    // v12: the room ID names the create event, which auth_events never cite (rooms/v12.md rule 2).
-    const create = this.room.version.roomIdIsCreateEventHash ? this.room.event(`$${this.room.roomId.slice(1)}`) : undefined;
-    return authCheck(event, create ? [toRoomEvent(create), ...authEvents] : authEvents, this.room.version);
+    return authCheck(event, withCreateEvent(this.room, authEvents), this.room.version);
   }
 
   #step(role: StepRole, event: NewEvent, tweak: EventTweak = (e) => e): StoredEvent {

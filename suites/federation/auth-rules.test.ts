@@ -156,7 +156,7 @@ for (const rules of ROOM_VERSIONS.values()) {
         if (!authRooms) return skip(NO_CA);
         const outcome = await authRooms.outcome(version);
         const unnamed = outcome.steps.filter((step) => !outcome.resultIds.has(step.event.eventId)).map((step) => `${step.caseId}: ${describeStep(outcome, step)}`);
-        expect(unnamed, "PDUs the /send results do not name").toEqual([]);
+        expect(unnamed, `PDUs the /send results do not name:\n${unnamed.join("\n")}`).toEqual([]);
         expect(outcome.residentJoinId).toMatch(eventIdForm(rules, hs.serverName));
         // v12 room IDs are the create event's reference hash with sigil `!` (rooms/v12.md "Room IDs").
         if (rules.roomIdIsCreateEventHash) expect(outcome.roomId).toMatch(/^![A-Za-z0-9_-]{43}$/);

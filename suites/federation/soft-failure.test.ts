@@ -1,5 +1,6 @@
 import { endpoints } from "../../src/client/endpoints.ts";
 import { eventWithId, timelineHas } from "../../src/client/sync.ts";
+import { citedAuthEvents, withCreateEvent } from "../../src/federation/auth-case-builder.ts";
 import { federationEndpoints as fed } from "../../src/federation/endpoints.ts";
 import { authCheck, authEventsFor, ROOM_VERSIONS, type RoomEvent } from "../../src/protocol/index.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
@@ -36,8 +37,7 @@ describe("soft failure over federation", () => {
         const late = room.place(peer.sign(room.prototypeAt({ ...messageOf(mallory, "sent from before the ban"), prevEvents: [joinId], authEvents, originServerTs: Date.now() }), room.version));
         // The reference agrees: allowed by its auth events, refused by the current state (mallory is banned).
         const lateEvent = { ...(late.pdu as unknown as RoomEvent), event_id: late.eventId };
-        const byAuthEvents = authEvents.map((id) => ({ ...(room.event(id)!.pdu as unknown as RoomEvent), event_id: id }));
-        expect(authCheck(lateEvent, byAuthEvents, room.version), "reference: allowed by its own auth events").toEqual({ allowed: true });
+        expect(authCheck(lateEvent, withCreateEvent(room, citedAuthEvents(room, late)), room.version), "reference: allowed by its own auth events").toEqual({ allowed: true });
         expect(authCheck(lateEvent, room.authState(), room.version), "reference: refused by the current state").toMatchObject({ allowed: false, rule: "sender.not_joined" });
 
         // A later event of the creator's merges both extremities, so it cites the soft-failed event.
