@@ -37,6 +37,8 @@ interface RoomOutcome {
   resultIds: Set<string>;
   /** The homeserver's own join event. */
   residentJoinId: string;
+  /** The last event sent, after every case. */
+  sentinelId: string;
   /** Event IDs the homeserver shows the joined user. */
   messages: Set<string>;
   state: Set<string>;
@@ -88,7 +90,7 @@ async function runVersion(deployment: Deployment, peer: FederationPeer, version:
       if (result.error !== undefined) sendErrors.set(id, result.error);
     }
   }
-  const outcome: RoomOutcome = { roomId: room.roomId, resident, resultIds, residentJoinId: residentJoin.eventId, steps: builder.steps, sendErrors, messages: new Set(), state: new Set(), sync: new Set(), federationState: new Set() };
+  const outcome: RoomOutcome = { roomId: room.roomId, resident, resultIds, residentJoinId: residentJoin.eventId, sentinelId: sentinel.eventId, steps: builder.steps, sendErrors, messages: new Set(), state: new Set(), sync: new Set(), federationState: new Set() };
   try {
     await resident.syncUntil(timelineHas(room.roomId, eventWithId(sentinel.eventId)), { timeoutMs: LANDING_DEADLINE_MS });
   } catch (error) {
@@ -150,13 +152,16 @@ for (const rules of ROOM_VERSIONS.values()) {
   const version = rules.id;
   describe(`authorisation rules over federation, room version ${version}`, () => {
     test(
-      `v${version}: /send results name every PDU by the event ID its room version gives it, and the homeserver's own join has an ID of that form`,
+      `v${version}: /send results name PDUs by the event IDs their room version gives them (every accepted one, no other ID), and the homeserver's own join has an ID of that form`,
       { ...covers([fed.sendTransaction, fed.sendJoin], rules.eventIdFormat === "opaque" ? "rooms/v1/#event-ids" : rules.eventIdFormat === "reference-hash-standard" ? "rooms/v3/#event-ids" : "rooms/v4/#event-ids"), timeout: RUN_TIMEOUT_MS },
       async ({ authRooms, hs, skip }) => {
         if (!authRooms) return skip(NO_CA);
         const outcome = await authRooms.outcome(version);
-        const unnamed = outcome.steps.filter((step) => !outcome.resultIds.has(step.event.eventId)).map((step) => `${step.caseId}: ${describeStep(outcome, step)}`);
-        expect(unnamed, `PDUs the /send results do not name:\n${unnamed.join("\n")}`).toEqual([]);
+        // The receiver computes the same IDs: every key of its results is an ID the peer sent, and every accepted PDU has one.
+        const sent = new Set([...outcome.steps.map((step) => step.event.eventId), outcome.sentinelId]);
+        expect([...outcome.resultIds].filter((id) => !sent.has(id)), "/send result keys that name no PDU the peer sent").toEqual([]);
+        const unnamed = outcome.steps.filter((step) => step.role !== "violation" && step.role !== "rejected" && !outcome.resultIds.has(step.event.eventId)).map((step) => `${step.caseId}: ${describeStep(outcome, step)}`);
+        expect(unnamed, `accepted PDUs the /send results do not name:\n${unnamed.join("\n")}`).toEqual([]);
         expect(outcome.residentJoinId).toMatch(eventIdForm(rules, hs.serverName));
         // v12 room IDs are the create event's reference hash with sigil `!` (rooms/v12.md "Room IDs").
         if (rules.roomIdIsCreateEventHash) expect(outcome.roomId).toMatch(/^![A-Za-z0-9_-]{43}$/);
