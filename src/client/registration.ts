@@ -44,3 +44,37 @@ export async function registerWithDummyAuth(baseUrl: string, localpart: string, 
   registerSecret(body.access_token);
   return { userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id, localpart, password };
 }
+
+/**
+ * Registers through the spec's flow with a registration token (client-server-api/#token-authenticated-registration):
+ * POST /register, then complete the `m.login.registration_token` stage, and `m.login.dummy` where the flow
+ * asks for it too. For servers that create accounts only this way (the Conduit family).
+ */
+export async function registerWithToken(baseUrl: string, localpart: string, password: string, token: string, timeoutMs?: number): Promise<RegisteredAccount> {
+  registerSecret(password);
+  registerSecret(token);
+  const client = new MatrixClient({ baseUrl, ...(timeoutMs ? { timeoutMs } : {}) });
+  const first = await client.call(endpoints.register, { body: { username: localpart, password }, auth: false });
+  let response = first;
+  if (first.status === 401) {
+    const session = (first.body as { session?: string }).session;
+    const flows = (first.body as { flows?: { stages: string[] }[] }).flows ?? [];
+    const known = new Set(["m.login.registration_token", "m.login.dummy"]);
+    const flow = flows.find((candidate) => candidate.stages.length > 0 && candidate.stages.every((stage) => known.has(stage)));
+    if (!flow) {
+      throw new MatrixClientError(
+        `POST /register offers no flow of m.login.registration_token and m.login.dummy stages (it offers ${JSON.stringify(flows.map((f) => f.stages))}); enable token registration on the homeserver`,
+        first.exchange,
+      );
+    }
+    for (const stage of flow.stages) {
+      const auth = stage === "m.login.registration_token" ? { type: stage, token, ...(session ? { session } : {}) } : { type: stage, ...(session ? { session } : {}) };
+      response = await client.call(endpoints.register, { body: { username: localpart, password, auth }, auth: false });
+      if (response.status !== 401) break;
+    }
+  }
+  const body = client.must(response);
+  if (!body.access_token || !body.device_id) throw new MatrixClientError("POST /register returned no access token or device", response.exchange);
+  registerSecret(body.access_token);
+  return { userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id, localpart, password };
+}

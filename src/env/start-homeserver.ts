@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import { Agent, fetch as undiciFetch } from "undici";
 import { newAppserviceRegistration } from "../appservice/registration.ts";
 import { attachTo, containerLogs, containerState, listenAddress, startContainer, type RunNetwork } from "./container.ts";
 import { createDatabase, type PostgresServer } from "./database.ts";
@@ -94,6 +95,21 @@ async function healthProblem(profile: HomeserverProfile, baseUrl: string): Promi
   return undefined;
 }
 
+/** The key ID a server that made its own signing key publishes (server-server API, "Publishing Keys"). */
+export async function publishedSigningKeyId(federationUrl: string, ca: CertificatePair): Promise<string> {
+  const url = new URL("/_matrix/key/v2/server", federationUrl);
+  const dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  try {
+    const response = await undiciFetch(url, { dispatcher, signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as { verify_keys?: Record<string, unknown> };
+    const keyId = Object.keys(body.verify_keys ?? {})[0];
+    if (response.status !== 200 || !keyId) throw new Error(`GET ${url}: expected 200 with verify_keys, got HTTP ${response.status}`);
+    return keyId;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 /** Starts one homeserver: configuration, container, healthy, admin user. */
 export async function startHomeserver(docker: Dockerode, launch: HomeserverLaunch): Promise<Homeserver> {
   const { network, profile, name, step } = launch;
@@ -146,7 +162,7 @@ export async function startHomeserver(docker: Dockerode, launch: HomeserverLaunc
     federationUrl: `https://127.0.0.1:${mappedFederation}`,
     containerId: container.getId(),
     database: database.record,
-    signingKeyId: `ed25519:${key.version}`,
+    signingKeyId: profile.generatesSigningKey ? await publishedSigningKeyId(`https://127.0.0.1:${mappedFederation}`, launch.ca) : `ed25519:${key.version}`,
     registrationSharedSecret: secrets.registrationSharedSecret,
     admin,
     ...(services.appservice ? { appservice: services.appservice } : {}),
