@@ -95,19 +95,34 @@ async function healthProblem(profile: HomeserverProfile, baseUrl: string): Promi
   return undefined;
 }
 
-/** The key ID a server that made its own signing key publishes (server-server API, "Publishing Keys"). */
-export async function publishedSigningKeyId(federationUrl: string, ca: CertificatePair): Promise<string> {
+/**
+ * The key ID a server that made its own signing key publishes (server-server API, "Publishing
+ * Keys"), asked on its federation port over TLS; tried until `deadlineMs`, as that listener may
+ * come up after the client one.
+ */
+export async function publishedSigningKeyId(federationUrl: string, ca: CertificatePair, deadlineMs = 30_000): Promise<string> {
   const url = new URL("/_matrix/key/v2/server", federationUrl);
   const dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  const start = Date.now();
+  let problem = "no answer yet";
   try {
-    const response = await undiciFetch(url, { dispatcher, signal: AbortSignal.timeout(10_000) });
-    const body = (await response.json()) as { verify_keys?: Record<string, unknown> };
-    const keyId = Object.keys(body.verify_keys ?? {})[0];
-    if (response.status !== 200 || !keyId) throw new Error(`GET ${url}: expected 200 with verify_keys, got HTTP ${response.status}`);
-    return keyId;
+    while (Date.now() - start < deadlineMs) {
+      try {
+        const response = await undiciFetch(url, { dispatcher, signal: AbortSignal.timeout(5_000) });
+        const body = (await response.json()) as { verify_keys?: Record<string, unknown> };
+        const keyId = Object.keys(body.verify_keys ?? {})[0];
+        if (response.status === 200 && keyId) return keyId;
+        problem = `HTTP ${response.status} with verify_keys ${JSON.stringify(Object.keys(body.verify_keys ?? {}))}`;
+      } catch (error) {
+        const cause = (error as Error & { cause?: Error }).cause;
+        problem = cause ? cause.message : (error as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   } finally {
     await dispatcher.close();
   }
+  throw new HomeserverStartError(`GET ${url}: expected 200 with the server's verify_keys within ${deadlineMs / 1000} s, got: ${problem}`);
 }
 
 /** Starts one homeserver: configuration, container, healthy, admin user. */
