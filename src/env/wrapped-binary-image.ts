@@ -6,7 +6,7 @@ import { debianBaseImage } from "./debian-image.ts";
 import { buildFromDockerfile } from "./dockerfile-build.ts";
 import { ensureLocalImage, type BuildProgress, type LocalImageRecipe } from "./images.ts";
 import type { HomeserverProfile } from "./profiles/types.ts";
-import { readRecipe, recipeHash, timedProgress } from "./recipes.ts";
+import { readRecipe, recipeFile, recipeHash, timedProgress } from "./recipes.ts";
 
 /**
  * A server binary built on this machine (`--binary PATH`), wrapped into the Debian-built base
@@ -15,6 +15,8 @@ import { readRecipe, recipeHash, timedProgress } from "./recipes.ts";
  */
 const RECIPE = "wrapped-binary";
 export const WRAPPED_IMAGE_REPO = "gauntlet/wrapped";
+/** TLS in front of a one-listener server's federation port; in the image as `gauntlet-tls-forward`. */
+const TLS_FORWARDER = "tls-forward.py";
 
 /** Why a file cannot be wrapped for a profile, or undefined when it can. */
 export function wrappableProblem(profile: HomeserverProfile, path: string): string | undefined {
@@ -54,7 +56,7 @@ export async function wrappedBinaryImage(profile: HomeserverProfile, binaryPath:
   const problem = wrappableProblem(profile, path);
   if (problem) throw new Error(`--binary ${binaryPath}: ${problem}`);
   const executable = profile.executable!;
-  const tag = `${WRAPPED_IMAGE_REPO}-${profile.name}:${await binaryHash(path)}-${recipeHash(readRecipe(RECIPE, "Dockerfile"), debianBaseImage.tag())}`;
+  const tag = `${WRAPPED_IMAGE_REPO}-${profile.name}:${await binaryHash(path)}-${recipeHash(readRecipe(RECIPE, "Dockerfile"), readRecipe(RECIPE, TLS_FORWARDER), debianBaseImage.tag())}`;
   return {
     description: `${path} as ${executable} on the Debian-built base`,
     tag: () => tag,
@@ -64,10 +66,11 @@ export async function wrappedBinaryImage(profile: HomeserverProfile, binaryPath:
       const context = mkdtempSync("/var/tmp/gauntlet-wrapped-");
       try {
         copyFileSync(path, join(context, "server"));
+        copyFileSync(recipeFile(RECIPE, TLS_FORWARDER), join(context, TLS_FORWARDER));
         return await buildFromDockerfile(docker, {
           recipe: RECIPE,
           context,
-          files: ["server"],
+          files: ["server", TLS_FORWARDER],
           tag,
           buildArgs: { BASE: base, EXECUTABLE: executable },
           progress: timedProgress(progress),

@@ -42,17 +42,17 @@ export function conduitConfig(spec: HomeserverSpec): TomlTable {
 
 /**
  * Conduit serves TLS or plain HTTP on its one port, never both: the federation port is a TLS
- * forwarder to it, run by Twisted (python3-twisted is in the Debian-built base, for Synapse).
+ * forwarder to it, `gauntlet-tls-forward` of the wrapped-binary image (docker/wrapped-binary).
  */
 export function conduitStartScript(spec: HomeserverSpec, executable: string): string {
-  const endpoint = `ssl:${spec.federationPort}:interface=${spec.listenAddress}:privateKey=${CONDUIT_TLS_KEY}:certKey=${CONDUIT_TLS_CERT}`;
+  const forward = `gauntlet-tls-forward ${spec.listenAddress} ${spec.federationPort} ${CONDUIT_TLS_CERT} ${CONDUIT_TLS_KEY} ${spec.listenAddress} ${spec.clientPort}`;
   return [
     "set -e",
     `mkdir -p ${CONDUIT_DATABASE_DIR}`,
-    "if python3 -c 'import twisted' 2>/dev/null; then",
-    `  python3 -m twisted portforward --port '${endpoint}' --host ${spec.listenAddress} --dest_port ${spec.clientPort} &`,
+    "if command -v gauntlet-tls-forward >/dev/null; then",
+    `  ${forward} &`,
     "else",
-    `  echo 'gauntlet: this image has no python3-twisted, so nothing serves federation TLS on port ${spec.federationPort}' >&2`,
+    `  echo 'gauntlet: this image has no gauntlet-tls-forward (only --binary images do), so nothing serves federation TLS on port ${spec.federationPort}' >&2`,
     "fi",
     `exec ${executable}`,
   ].join("\n");

@@ -112,7 +112,7 @@ describe("Conduit's listeners", () => {
 
   test("the start script forwards TLS on the federation port to the client port and then execs the server", () => {
     const script = conduitStartScript(spec(), "conduit");
-    expect(script).toContain("python3 -m twisted portforward --port 'ssl:8448:interface=127.0.0.1:privateKey=/gauntlet/tls.key:certKey=/gauntlet/tls.crt' --host 127.0.0.1 --dest_port 8008 &");
+    expect(script).toContain("  gauntlet-tls-forward 127.0.0.1 8448 /gauntlet/tls.crt /gauntlet/tls.key 127.0.0.1 8008 &\n");
     expect(script.trimEnd().split("\n").at(-1)).toBe("exec conduit");
     expect(conduitProfile.plan(spec()).entrypoint).toEqual(["sh", "-c"]);
   });
