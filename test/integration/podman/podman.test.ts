@@ -16,7 +16,8 @@ const podmanInstalled = spawnSync("sh", ["-c", "command -v podman"], { stdio: "i
 // This file's process and the CLI it starts talk to Podman only; other files keep their engine.
 if (podmanInstalled) process.env.DOCKER_HOST = `unix://${PODMAN_SOCKET}`;
 
-describe.skipIf(!podmanInstalled)("on Podman through its Docker-compatible API (skipped: podman is not installed; `gauntlet setup --podman` installs it)", () => {
+const title = "on Podman through its Docker-compatible API";
+describe.skipIf(!podmanInstalled)(podmanInstalled ? title : `${title} (skipped: podman is not installed; \`gauntlet setup --podman\` installs it)`, () => {
   test("env up on Podman: two users exchange a message through /sync, and env down leaves nothing behind", async () => {
     await setupPodman(() => {});
     const up = await runCli(["env", "up", "--json"], { timeoutMs: 600_000 });
