@@ -40,16 +40,19 @@ export function conduitConfig(spec: HomeserverSpec): TomlTable {
   };
 }
 
+/** The wrapped-binary image's TLS forwarder (docker/wrapped-binary/tls-forward.py). */
+const TLS_FORWARD = "/usr/local/bin/gauntlet-tls-forward";
+
 /**
  * Conduit serves TLS or plain HTTP on its one port, never both: the federation port is a TLS
- * forwarder to it, `gauntlet-tls-forward` of the wrapped-binary image (docker/wrapped-binary).
+ * forwarder to it, run with the base's python3 (the copied file keeps no execute bit).
  */
 export function conduitStartScript(spec: HomeserverSpec, executable: string): string {
-  const forward = `gauntlet-tls-forward ${spec.listenAddress} ${spec.federationPort} ${CONDUIT_TLS_CERT} ${CONDUIT_TLS_KEY} ${spec.listenAddress} ${spec.clientPort}`;
+  const forward = `python3 ${TLS_FORWARD} ${spec.listenAddress} ${spec.federationPort} ${CONDUIT_TLS_CERT} ${CONDUIT_TLS_KEY} ${spec.listenAddress} ${spec.clientPort}`;
   return [
     "set -e",
     `mkdir -p ${CONDUIT_DATABASE_DIR}`,
-    "if command -v gauntlet-tls-forward >/dev/null; then",
+    `if [ -f ${TLS_FORWARD} ]; then`,
     `  ${forward} &`,
     "else",
     `  echo 'gauntlet: this image has no gauntlet-tls-forward (only --binary images do), so nothing serves federation TLS on port ${spec.federationPort}' >&2`,

@@ -112,7 +112,7 @@ describe("Conduit's listeners", () => {
 
   test("the start script forwards TLS on the federation port to the client port and then execs the server", () => {
     const script = conduitStartScript(spec(), "conduit");
-    expect(script).toContain("  gauntlet-tls-forward 127.0.0.1 8448 /gauntlet/tls.crt /gauntlet/tls.key 127.0.0.1 8008 &\n");
+    expect(script).toContain("  python3 /usr/local/bin/gauntlet-tls-forward 127.0.0.1 8448 /gauntlet/tls.crt /gauntlet/tls.key 127.0.0.1 8008 &\n");
     expect(script.trimEnd().split("\n").at(-1)).toBe("exec conduit");
     expect(conduitProfile.plan(spec()).entrypoint).toEqual(["sh", "-c"]);
   });
