@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { defaultNetworkMode, type EnvironmentOptions } from "../env/environment.ts";
 import { getProfile, profileNames } from "../env/profiles/index.ts";
+import { wrappableProblem } from "../env/wrapped-binary-image.ts";
 import { UserError } from "../errors/user-error.ts";
 
 /** The options every command that starts an environment accepts (`env up`, `run`, `load`, `bench`). */
@@ -16,6 +17,10 @@ export function withEnvironmentOptions<T>(yargs: Argv<T>) {
     .option("db", { type: "string", choices: ["sqlite", "postgres"] as const, default: "sqlite", describe: "homeserver database" })
     .option("servers", { type: "number", choices: [1, 2], default: 1, describe: "2 starts hs1 and hs2, federating over TLS" })
     .option("image", { type: "string", describe: "image to run for --hs's implementation instead of the default" })
+    .option("binary", {
+      type: "string",
+      describe: "a server binary you built (Conduit, continuwuity, tuwunel, Dendrite) to run as --hs, wrapped into the Debian-built base",
+    })
     .option("hs-version", { type: "string", describe: "a release of --hs's implementation instead of the default (Synapse: any release on PyPI, built here when no registry answers)" })
     .option("image-source", {
       type: "string",
@@ -45,6 +50,7 @@ export interface EnvironmentArgs {
   db: string;
   servers: number;
   image?: string;
+  binary?: string;
   hsVersion?: string;
   imageSource: string;
   registry?: string;
@@ -55,6 +61,11 @@ export interface EnvironmentArgs {
 }
 
 export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOptions {
+  if (argv.binary) {
+    if (argv.image) throw new UserError("--binary and --image both say what --hs runs: give one of them", 2);
+    const problem = wrappableProblem(getProfile(argv.hs), argv.binary);
+    if (problem) throw new UserError(`--binary ${argv.binary}: ${problem}`, 2);
+  }
   if (argv.hsVersion) {
     try {
       getProfile(argv.hs).localImage(argv.hsVersion);
@@ -68,6 +79,7 @@ export function environmentOptionsFrom(argv: EnvironmentArgs): EnvironmentOption
     database: argv.db as "sqlite" | "postgres",
     servers: argv.servers === 2 || argv.hs2 ? 2 : 1,
     ...(argv.image ? { image: argv.image } : {}),
+    ...(argv.binary ? { binary: argv.binary } : {}),
     ...(argv.hsVersion ? { version: argv.hsVersion } : {}),
     imageSource: argv.imageSource as "auto" | "registry" | "debian",
     ...(argv.registry ? { registry: argv.registry } : {}),

@@ -1,6 +1,8 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type Dockerode from "dockerode";
+import { connectEngine } from "./engine.ts";
 import { LABEL_ROLE, LABEL_RUN } from "./labels.ts";
+import { podmanUlimits } from "./podman.ts";
 import type { ContainerPlan } from "./profiles/types.ts";
 
 export type NetworkMode = "host" | "bridge";
@@ -43,6 +45,7 @@ export async function startContainer(request: ContainerRequest): Promise<Started
     .withCopyContentToContainer(plan.files.map((file) => ({ content: file.content, target: file.path, mode: file.mode ?? 0o644 })))
     .withStartupTimeout(60_000);
   if (plan.user) container = container.withUser(plan.user);
+  if ((await connectEngine()).kind === "podman") container = container.withUlimits(podmanUlimits());
   if (request.network.mode === "host") {
     container = container.withNetworkMode("host");
   } else {

@@ -5,13 +5,14 @@ import { startPostgres, waitForPostgres, type PostgresServer } from "./database.
 import { debianBaseImage } from "./debian-image.ts";
 import { connectEngine } from "./engine.ts";
 import type { Homeserver } from "./homeserver.ts";
-import { POSTGRES_REGISTRY_IMAGE, fromRegistry, resolveImage, type ImageSource, type ResolvedImage } from "./images.ts";
+import { POSTGRES_REGISTRY_IMAGE, ensureLocalImage, fromRegistry, resolveImage, type ImageSource, type ResolvedImage } from "./images.ts";
 import { LABEL_RUN } from "./labels.ts";
 import { allocateFreePort } from "./ports.ts";
 import { getProfile } from "./profiles/index.ts";
 import type { DatabaseKind, HomeserverProfile } from "./profiles/types.ts";
 import { randomSecret } from "./secrets.ts";
 import { startHomeserver } from "./start-homeserver.ts";
+import { wrappableProblem, wrappedBinaryImage } from "./wrapped-binary-image.ts";
 import { implementationKey, publicView, readRunState, writeRunState, type RunState } from "./state.ts";
 import { removeRun } from "./teardown.ts";
 import { createCertificateAuthority, type CertificatePair } from "./tls.ts";
@@ -27,6 +28,8 @@ export interface EnvironmentOptions {
   servers?: 1 | 2;
   /** Image to run for hs1's implementation (and hs2's when it is the same) instead of the default. */
   image?: string;
+  /** A server binary built on this machine, run as hs1's implementation (and hs2's when it is the same), wrapped into the Debian-built base. */
+  binary?: string;
   /** Release of hs1's implementation (and hs2's when it is the same) instead of the default. */
   version?: string;
   imageSource?: ImageSource;
@@ -122,6 +125,12 @@ async function resolveRunImages(
     if (byProfile.has(profile.name)) continue;
     const chosen = profile === profiles[0];
     const version = chosen ? options.version : undefined;
+    if (chosen && options.binary) {
+      const recipe = await wrappedBinaryImage(profile, options.binary);
+      step(`wrapping ${options.binary} into ${recipe.tag()}`);
+      byProfile.set(profile.name, { name: await ensureLocalImage(docker, recipe, step), origin: "debian" });
+      continue;
+    }
     byProfile.set(
       profile.name,
       await resolveImage(docker, "homeserver", {
@@ -199,8 +208,13 @@ function assembleRunState(
 function runProfiles(options: EnvironmentOptions): HomeserverProfile[] {
   const first = getProfile(options.profile ?? "synapse");
   const profiles = options.servers === 2 ? [first, getProfile(options.profile2 ?? first.name)] : [first];
-  // A release the profile cannot provide is refused before anything starts.
+  // A release the profile cannot provide, or a binary it cannot run, is refused before anything starts.
   if (options.version) first.localImage(options.version);
+  if (options.binary && options.image) throw new Error("--binary and --image both name what hs1 runs: give one");
+  if (options.binary) {
+    const problem = wrappableProblem(first, options.binary);
+    if (problem) throw new Error(`--binary ${options.binary}: ${problem}`);
+  }
   const databaseKind = options.database ?? "sqlite";
   for (const profile of profiles) {
     if (!profile.databases.includes(databaseKind)) {

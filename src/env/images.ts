@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import { copyFromAnotherEngine } from "./image-transfer.ts";
 import { LABEL_IMAGE_BUILT, LABEL_IMAGE_SOURCE } from "./labels.ts";
 
 export type BuildProgress = (line: string) => void;
@@ -75,7 +76,9 @@ export async function ensureLocalImage(docker: Dockerode, recipe: LocalImageReci
   if (await imageExists(docker, tag)) return tag;
   let pending = building.get(tag);
   if (!pending) {
-    pending = recipe.build(docker, progress).finally(() => building.delete(tag));
+    pending = (async () => ((await copyFromAnotherEngine(docker, tag, progress)) ? tag : recipe.build(docker, progress)))().finally(() =>
+      building.delete(tag),
+    );
     building.set(tag, pending);
   }
   return pending;
@@ -92,7 +95,7 @@ export async function resolveImage(
 ): Promise<ResolvedImage> {
   const { progress, recipe } = options;
   if (options.given) {
-    if (!(await imageExists(docker, options.given))) {
+    if (!(await imageExists(docker, options.given)) && !(await copyFromAnotherEngine(docker, options.given, progress))) {
       const pulled = await pullImage(docker, options.given, progress);
       if (!pulled.ok) throw new Error(`image ${options.given} is not on this machine and could not be pulled: ${pulled.reason}`);
     }
@@ -102,6 +105,8 @@ export async function resolveImage(
   if (source !== "debian") {
     if (await imageExists(docker, options.registryImage)) return { name: options.registryImage, origin: "registry" };
     if (source === "auto" && (await imageExists(docker, recipe.tag()))) return { name: recipe.tag(), origin: "debian" };
+    if (await copyFromAnotherEngine(docker, options.registryImage, progress)) return { name: options.registryImage, origin: "registry" };
+    if (source === "auto" && (await copyFromAnotherEngine(docker, recipe.tag(), progress))) return { name: recipe.tag(), origin: "debian" };
     progress(`pulling ${options.registryImage} for ${role}`);
     const pulled = await pullImage(docker, options.registryImage, progress);
     if (pulled.ok) return { name: options.registryImage, origin: "registry" };
@@ -131,7 +136,8 @@ export async function listCachedImages(docker: Dockerode, registryImages: string
   const all = await docker.listImages();
   const found: CachedImage[] = [];
   for (const image of all) {
-    for (const tag of image.RepoTags ?? []) {
+    // Podman names images loaded without a registry localhost/NAME; Gauntlet names them NAME.
+    for (const tag of (image.RepoTags ?? []).map((name) => name.replace(/^localhost\//, ""))) {
       const debian = image.Labels?.[LABEL_IMAGE_SOURCE] === "debian";
       // Also the same images from a mirror: REGISTRY/matrixdotorg/synapse, REGISTRY/library/postgres.
       const fromAnyRegistry = registryImages.some((name) => tag === name || tag.endsWith(`/${fromRegistry(name, "x").slice(2)}`));

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, openSync } from "node:fs";
 import { probeEngine } from "./engine.ts";
+import { PODMAN_SOCKET, startPodmanService } from "./podman.ts";
 
 export interface SetupOptions {
   /** Extra arguments for dockerd. The default keeps the engine off every non-loopback network. */
@@ -74,4 +75,26 @@ export async function setupMachine(options: SetupOptions): Promise<{ engine: str
     }
   }
   throw new Error(`dockerd did not come up within 60 s (${lastError}); see ${DOCKERD_LOG}`);
+}
+
+/**
+ * Prepares Podman beside (or instead of) Docker: Debian's podman package, and its Docker-compatible
+ * API served on PODMAN_SOCKET; runs then use it with DOCKER_HOST=unix://PODMAN_SOCKET.
+ */
+export async function setupPodman(progress: (message: string) => void): Promise<{ engine: string; started: boolean; dockerHost: string }> {
+  const dockerHost = `unix://${PODMAN_SOCKET}`;
+  try {
+    const found = await probeEngine({ DOCKER_HOST: dockerHost });
+    if (found.kind === "podman") return { engine: `podman ${found.version}`, started: false, dockerHost };
+  } catch {
+    // Not serving yet: install and start below.
+  }
+  if (!which("podman")) {
+    if (process.platform !== "linux" || process.getuid?.() !== 0 || !which("apt-get")) {
+      throw new Error("podman is not installed, and `gauntlet setup --podman` installs it only on Debian/Ubuntu as root; install podman and run `podman system service` yourself");
+    }
+    aptInstall(["podman"], progress);
+  }
+  const { version } = await startPodmanService(progress);
+  return { engine: `podman ${version}`, started: true, dockerHost };
 }

@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import { Agent, fetch as undiciFetch } from "undici";
 import { newAppserviceRegistration } from "../appservice/registration.ts";
 import { attachTo, containerLogs, containerState, listenAddress, startContainer, type RunNetwork } from "./container.ts";
 import { createDatabase, type PostgresServer } from "./database.ts";
@@ -94,6 +95,36 @@ async function healthProblem(profile: HomeserverProfile, baseUrl: string): Promi
   return undefined;
 }
 
+/**
+ * The key ID a server that made its own signing key publishes (server-server API, "Publishing
+ * Keys"), asked on its federation port over TLS; tried until `deadlineMs`, as that listener may
+ * come up after the client one.
+ */
+export async function publishedSigningKeyId(federationUrl: string, ca: CertificatePair, deadlineMs = 30_000): Promise<string> {
+  const url = new URL("/_matrix/key/v2/server", federationUrl);
+  const dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  const start = Date.now();
+  let problem = "no answer yet";
+  try {
+    while (Date.now() - start < deadlineMs) {
+      try {
+        const response = await undiciFetch(url, { dispatcher, signal: AbortSignal.timeout(5_000) });
+        const body = (await response.json()) as { verify_keys?: Record<string, unknown> };
+        const keyId = Object.keys(body.verify_keys ?? {})[0];
+        if (response.status === 200 && keyId) return keyId;
+        problem = `HTTP ${response.status} with verify_keys ${JSON.stringify(Object.keys(body.verify_keys ?? {}))}`;
+      } catch (error) {
+        const cause = (error as Error & { cause?: Error }).cause;
+        problem = cause ? cause.message : (error as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await dispatcher.close();
+  }
+  throw new HomeserverStartError(`GET ${url}: expected 200 with the server's verify_keys within ${deadlineMs / 1000} s, got: ${problem}`);
+}
+
 /** Starts one homeserver: configuration, container, healthy, admin user. */
 export async function startHomeserver(docker: Dockerode, launch: HomeserverLaunch): Promise<Homeserver> {
   const { network, profile, name, step } = launch;
@@ -146,7 +177,7 @@ export async function startHomeserver(docker: Dockerode, launch: HomeserverLaunc
     federationUrl: `https://127.0.0.1:${mappedFederation}`,
     containerId: container.getId(),
     database: database.record,
-    signingKeyId: `ed25519:${key.version}`,
+    signingKeyId: profile.generatesSigningKey ? await publishedSigningKeyId(`https://127.0.0.1:${mappedFederation}`, launch.ca) : `ed25519:${key.version}`,
     registrationSharedSecret: secrets.registrationSharedSecret,
     admin,
     ...(services.appservice ? { appservice: services.appservice } : {}),

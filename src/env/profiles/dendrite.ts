@@ -119,6 +119,7 @@ export const dendriteProfile: HomeserverProfile = {
   // Dendrite sends no email (it has no SMTP client): only the application service is wired.
   harnessServices: ["appservice"],
   healthPaths: ["/_dendrite/monitor/health", "/_matrix/client/versions"],
+  executable: "dendrite",
 
   plan(spec: HomeserverSpec): ContainerPlan {
     const secret = 0o600;

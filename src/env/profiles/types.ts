@@ -117,6 +117,13 @@ export interface HomeserverProfile {
   plan(spec: HomeserverSpec): ContainerPlan;
   /** Paths on the client listener that answer 200 once the homeserver serves requests. */
   healthPaths: readonly string[];
-  /** Creates a user without user-interactive auth (the implementation's admin route). */
+  /** Creates a user without user-interactive auth (the implementation's admin route), or with the run's registration token. */
   registerUser(access: AdminAccess, user: NewUser): Promise<ProvisionedUser>;
+  /**
+   * The program `plan` starts, by the name it has on the image's PATH: `--binary` puts a locally
+   * built server there. Absent where a single binary is not the server (Synapse).
+   */
+  executable?: string;
+  /** The server makes its own signing key on first start (the spec's key is not given to it); its key ID is read after start. */
+  generatesSigningKey?: boolean;
 }
