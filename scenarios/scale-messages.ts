@@ -16,15 +16,17 @@ const pageDuration = new Trend("scale_messages_page", true);
 export const options: Options = { setupTimeout: "10m", scenarios: { messages: arrivals("backPaginate") } };
 
 export async function setup(): Promise<{ tokens: (string | null)[] }> {
-  const tokens: (string | null)[] = [null];
+  const tokens: (string | null)[] = [];
   let from: string | undefined;
   // Bounded: the timeline is workload.scale.timeline events deep, plus the room's creation events.
   for (let page = 0; page < Math.ceil(workload.scale.timeline / PAGE) + 10; page++) {
     const { response, chunk, end } = await messagesPage(workload.subject, workload.largeRoomId, from, PAGE);
     if (response.status !== 200) throw new Error(`paging back through ${workload.largeRoomId}: HTTP ${response.status}: ${String(response.body).slice(0, 200)}`);
-    if (chunk.length === 0 || !end) break;
+    // Only tokens whose page holds events: the one past the room's creation answers an empty chunk.
+    if (chunk.length === 0) break;
+    tokens.push(from ?? null);
+    if (!end) break;
     from = end;
-    tokens.push(end);
   }
   return { tokens };
 }

@@ -117,7 +117,8 @@ export async function searchCapacity(
       const low: number = good ?? 0;
       const high: number = bad;
       const next = roundRate((low + high) / 2);
-      if ((high - low) / high <= options.precision || next <= low || next >= high) stopped = `holding and failing rates within ${(options.precision * 100).toFixed(0)}% of each other`;
+      if (good === null && next >= high) stopped = `no rate held, down to ${high}/s`;
+      else if ((high - low) / high <= options.precision || next <= low || next >= high) stopped = `holding and failing rates within ${(options.precision * 100).toFixed(0)}% of each other`;
       else await step(next, "bisect");
     }
   }
