@@ -147,25 +147,7 @@ async function measureScenario(
   const rate = target.rate ?? options.rate;
   const settings = scenarioSettings(target.scenario, { duration: target.duration ?? options.duration, ...(rate !== undefined ? { rate } : {}), seed: options.seed });
   const durationMs = settings.duration ? parseDuration(settings.duration) : null;
-  const run: BenchRun = {
-    scenario: target.scenario.name,
-    database: target.side.key,
-    repeat: target.repeat,
-    runId: sideEnv.env.runId,
-    startedAt: new Date().toISOString(),
-    wallMs: 0,
-    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-    stealPercent: null,
-    exitCode: -1,
-    offeredRate: settings.offeredRate,
-    achievedRate: null,
-    droppedIterations: 0,
-    metrics: {},
-    resources: [],
-    series: [],
-    databaseBytes: {},
-    problems: [],
-  };
+  const run = emptyRun(target.scenario.name, target.side, target.repeat, sideEnv.env.runId, settings.offeredRate);
   const loadStarted = Date.now();
   const ticker = setInterval(() => options.progress(`${target.label}: running ${clock(Date.now() - loadStarted)} (bench elapsed ${clock(Date.now() - ctx.started)})`), options.tickMs ?? 10_000);
   const cpuBefore = await readCpuTimes();
@@ -218,27 +200,34 @@ async function finishRun(ctx: BenchContext, run: BenchRun, label: string, runSta
   ctx.options.progress(`${label}: done in ${clock(Date.now() - runStarted)}: ${outcome}`);
 }
 
-/** A run that never measured: the environment (or its seeding) failed before the scenario started. */
-function failedRun(scenario: string, side: BenchSide, repeat: number, error: Error): BenchRun {
+/** A run record before its engine run: nothing measured yet. */
+function emptyRun(scenario: string, side: BenchSide, repeat: number, runId: string, offeredRate: number | null): BenchRun {
   return {
     scenario,
     database: side.key,
     repeat,
-    runId: "",
+    runId,
     startedAt: new Date().toISOString(),
     wallMs: 0,
     loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     stealPercent: null,
     exitCode: -1,
-    offeredRate: null,
+    offeredRate,
     achievedRate: null,
     droppedIterations: 0,
     metrics: {},
     resources: [],
     series: [],
     databaseBytes: {},
-    problems: [error.message.split("\n")[0] ?? "failed"],
+    problems: [],
   };
+}
+
+/** A run that never measured: the environment (or its seeding) failed before the scenario started. */
+function failedRun(scenario: string, side: BenchSide, repeat: number, error: Error): BenchRun {
+  const run = emptyRun(scenario, side, repeat, "", null);
+  run.problems.push(error.message.split("\n")[0] ?? "failed");
+  return run;
 }
 
 /** Without a scale: every scenario × repeat × side on a fresh environment, sides alternating within a repeat. */

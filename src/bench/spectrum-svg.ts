@@ -67,7 +67,7 @@ function label(ms: number): string {
 export function renderSpectrumSvg(title: string, series: readonly SpectrumSeries[]): string {
   const width = 620;
   const height = 300;
-  const plot = { left: 64, right: 20, top: 34, bottom: 44 };
+  const plot = { left: 64, right: 20, top: 46, bottom: 44 };
   const drawn = series.filter((s) => s.points.length > 0);
   const depth = Math.max(2, Math.ceil(Math.max(0, ...drawn.flatMap((s) => s.points.map((p) => spectrumPosition(p.quantile))))));
   const top = Math.max(1, ...drawn.flatMap((s) => s.points.map((p) => p.valueMs)));
@@ -91,12 +91,12 @@ export function renderSpectrumSvg(title: string, series: readonly SpectrumSeries
     parts.push(`<polyline data-series="${escapeXml(s.name)}" points="${path}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="2"/>`);
     for (const p of s.points) parts.push(`<circle cx="${x(p.quantile).toFixed(1)}" cy="${y(p.valueMs).toFixed(1)}" r="2.5" fill="${escapeXml(s.color)}"><title>${escapeXml(`${s.name}: p${Number((p.quantile * 100).toFixed(3))} ${label(p.valueMs)}`)}</title></circle>`);
     const lx = plot.left + 10 + i * 150;
-    parts.push(`<rect x="${lx}" y="${plot.top - 22}" width="10" height="10" fill="${escapeXml(s.color)}"/><text x="${lx + 14}" y="${plot.top - 13}">${escapeXml(s.name)}</text>`);
+    parts.push(`<rect x="${lx}" y="${plot.top - 20}" width="10" height="10" fill="${escapeXml(s.color)}"/><text x="${lx + 14}" y="${plot.top - 11}">${escapeXml(s.name)}</text>`);
   });
   if (drawn.length === 0) parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no samples</text>`);
   return (
     `<svg class="spectrum" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}" font-family="system-ui, sans-serif" font-size="11">` +
-    `<text x="${plot.left}" y="12" font-size="12" font-weight="600">${escapeXml(title)}</text>` +
+    `<text x="${plot.left}" y="14" font-size="12" font-weight="600">${escapeXml(title)}</text>` +
     parts.join("") +
     `<text x="${(plot.left + width - plot.right) / 2}" y="${height - 6}" text-anchor="middle">percentile (log scale: each step ten times rarer)</text>` +
     `<line x1="${plot.left}" y1="${height - plot.bottom}" x2="${width - plot.right}" y2="${height - plot.bottom}" stroke="#555"/>` +

@@ -3,9 +3,7 @@ import { registerWithDummyAuth, type RegisteredAccount } from "../../client/regi
 import { plannedRequests, type WorkloadPlan } from "./plan.ts";
 
 /** What the scale scenarios read (from a file only the bench can read): who acts, in which rooms. */
-export interface SeededWorkload {
-  readonly seed: number;
-  readonly scale: WorkloadPlan["scale"];
+export interface SeededWorkload extends Pick<WorkloadPlan, "seed" | "scale"> {
   readonly subject: SeededUser;
   readonly largeRoomId: string;
   readonly roomIds: readonly string[];
