@@ -184,3 +184,20 @@ export class SyncLoop {
     return { events, receivedAt };
   }
 }
+
+/** Leaves a room (spec: Client-Server API, Leaving rooms, POST /rooms/{roomId}/leave). */
+export function leaveRoom(user: MatrixUser, roomId: string) {
+  return request("POST", `/rooms/${encodeURIComponent(roomId)}/leave`, "/rooms/{roomId}/leave", {}, user.accessToken);
+}
+
+/**
+ * One page of a room's history backwards (spec: Client-Server API, Getting events for a room,
+ * GET /rooms/{roomId}/messages with dir=b); without `from` the page starts at the room's end.
+ */
+export async function messagesPage(user: MatrixUser, roomId: string, from: string | undefined, limit: number) {
+  const query = [`dir=b`, `limit=${limit}`];
+  if (from) query.push(`from=${encodeURIComponent(from)}`);
+  const response = await request("GET", `/rooms/${encodeURIComponent(roomId)}/messages?${query.join("&")}`, "/rooms/{roomId}/messages", undefined, user.accessToken);
+  const body = response.status === 200 ? (response.json() as { chunk?: MatrixEvent[]; end?: string }) : {};
+  return { response, chunk: body.chunk ?? [], end: body.end };
+}

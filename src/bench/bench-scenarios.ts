@@ -15,6 +15,8 @@ export interface BenchScenario {
   readonly env: Readonly<Record<string, string>>;
   readonly headline: readonly string[];
   readonly throughputMetric?: string;
+  /** Runs against the workload `--scale` seeds (and only with it). */
+  readonly seededWorkload?: boolean;
 }
 
 export const BENCH_SCENARIOS: readonly BenchScenario[] = [
@@ -67,7 +69,50 @@ export const BENCH_SCENARIOS: readonly BenchScenario[] = [
     env: { GAUNTLET_ROOM_SIZE: "20", GAUNTLET_ITERATIONS: "3" },
     headline: ["create_room_duration", "/^join_duration_/"],
   },
+  {
+    name: "scale-initial-sync",
+    openModel: true,
+    defaultRate: 2,
+    timed: true,
+    env: {},
+    headline: ["scale_initial_sync", "scale_initial_sync_bytes"],
+    throughputMetric: "scale_initial_sync",
+    seededWorkload: true,
+  },
+  {
+    name: "scale-incremental-sync",
+    openModel: true,
+    defaultRate: 10,
+    timed: true,
+    env: { GAUNTLET_STREAM_RATE: "5" },
+    headline: ["scale_incremental_sync"],
+    throughputMetric: "scale_incremental_sync",
+    seededWorkload: true,
+  },
+  {
+    name: "scale-messages",
+    openModel: true,
+    defaultRate: 10,
+    timed: true,
+    env: { GAUNTLET_PAGE_SIZE: "50" },
+    headline: ["scale_messages_page"],
+    throughputMetric: "scale_messages_page",
+    seededWorkload: true,
+  },
+  {
+    name: "scale-join",
+    openModel: true,
+    defaultRate: 2,
+    timed: true,
+    env: {},
+    headline: ["scale_join"],
+    throughputMetric: "scale_join",
+    seededWorkload: true,
+  },
 ];
+
+/** What `--scale` runs when no --scenarios are given: every scenario of the seeded workload. */
+export const DEFAULT_SCALE_SCENARIOS = BENCH_SCENARIOS.filter((s) => s.seededWorkload).map((s) => s.name);
 
 export const DEFAULT_BENCH_SCENARIOS = ["delivery-latency", "send-throughput", "incremental-sync", "login", "initial-sync", "room-ops"];
 

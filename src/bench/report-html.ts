@@ -3,14 +3,22 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { compare, formatRatioInterval, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
 import { scenarioVerdict } from "./verdicts.ts";
-import type { BenchResults } from "./results.ts";
+import type { BenchResults, CapacityRecord } from "./results.ts";
+import { capacityRows } from "./ratio-table.ts";
+import { comparisonPairs, sideName } from "./sides.ts";
+import { renderSpectrumSvg, spectrumPoints } from "./spectrum-svg.ts";
+import { formatScale } from "./workload/scale.ts";
 
 // The benchmark report: one self-contained HTML file (echarts inlined, data embedded), so it
 // opens offline and can be archived next to its results.json.
 
-const NUMERATOR = "postgres";
-const DENOMINATOR = "sqlite";
 const COLORS: Record<string, string> = { sqlite: "#4e79a7", postgres: "#e15759" };
+const PALETTE = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"];
+
+/** Each side's colour: the familiar two for SQLite and PostgreSQL alone, a palette otherwise. */
+function sideColors(sides: readonly string[]): Record<string, string> {
+  return Object.fromEntries(sides.map((side, i) => [side, COLORS[side] ?? PALETTE[i % PALETTE.length]!]));
+}
 
 let echartsSource: string | undefined;
 function echarts(): string {
@@ -43,6 +51,7 @@ export function ratioClass(row: ComparisonRow): "" | "better" | "worse" {
 export interface ChartData {
   databases: string[];
   colors: Record<string, string>;
+  ratioTitle: string;
   scenarios: {
     name: string;
     latency: { categories: string[]; unit: "ms" | "bytes"; series: { database: string; means: (number | null)[] }[] }[];
@@ -55,11 +64,14 @@ export interface ChartData {
 
 /** What the charts draw, computed here so the page's script only hands it to echarts. */
 export function chartData(results: BenchResults): ChartData {
-  const rows = compare(results, NUMERATOR, DENOMINATOR);
   const databases = results.settings.databases;
+  // The ratio chart draws the first compared pair (PostgreSQL over SQLite when both are there).
+  const [NUMERATOR, DENOMINATOR] = comparisonPairs(databases)[0] ?? [databases[0] ?? "", databases[1] ?? ""];
+  const rows = compare(results, NUMERATOR, DENOMINATOR);
   return {
     databases,
-    colors: COLORS,
+    colors: sideColors(databases),
+    ratioTitle: `${NUMERATOR} / ${DENOMINATOR}`,
     scenarios: results.settings.scenarios.map((name) => {
       const scenarioRows = rows.filter((r) => r.quantity.scenario === name);
       const latencyRows = scenarioRows.filter((r) => r.quantity.group === "latency");
@@ -128,6 +140,11 @@ function provenanceSection(results: BenchResults): string {
     ["Gauntlet", results.provenance.gauntletVersion],
     ["settings", `${results.settings.repeat} repeat(s), ${results.settings.duration} per timed scenario, seed ${results.settings.seed}, rate ${results.settings.rate ?? "per scenario"}, resources sampled every ${results.settings.sampleIntervalMs} ms`],
   ];
+  const scale = results.settings.scale;
+  if (scale) rows.push(["seeded workload", `${scale.preset ? `${scale.preset}: ` : ""}${formatScale(scale)}, seed ${results.settings.seed}`]);
+  for (const [side, seedings] of Object.entries(results.seeding ?? {})) {
+    rows.push([`${side}: seeding`, seedings.map((x) => `${x.runId} ${(x.wallMs / 1000).toFixed(1)} s`).join(", ")]);
+  }
   for (const [database, p] of Object.entries(results.provenance.databases)) {
     rows.push([`${database}: homeserver`, `${p.homeserver.implementation} ${p.homeserver.version ?? "(version unknown)"}; Server: ${p.homeserver.serverHeader ?? "–"}`]);
     for (const image of p.images) {
@@ -141,16 +158,16 @@ function provenanceSection(results: BenchResults): string {
   return `<table class="provenance">${[...rows, ...scenarioRows].map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("")}</table>`;
 }
 
-function scenarioTable(results: BenchResults, rows: ComparisonRow[]): string {
+/** Every side's column, then one ratio column per compared pair (`byPair[p]` holds the same rows as `rows`, in order). */
+function scenarioTable(results: BenchResults, rows: ComparisonRow[], pairs: [string, string][], byPair: ComparisonRow[][]): string {
   const databases = results.settings.databases;
-  const withRatio = databases.includes(NUMERATOR) && databases.includes(DENOMINATOR);
-  const head = `<tr><th>quantity</th>${databases.map((db) => `<th>${escapeHtml(db)}</th>`).join("")}${withRatio ? `<th>${NUMERATOR}/${DENOMINATOR} [95% CI]</th>` : ""}</tr>`;
+  const head = `<tr><th>quantity</th>${databases.map((db) => `<th>${escapeHtml(db)}</th>`).join("")}${pairs.map(([n, d]) => `<th>${escapeHtml(`${n}/${d}`)} [95% CI]</th>`).join("")}</tr>`;
   const body = rows
     .map(
-      (row) =>
+      (row, i) =>
         `<tr data-key="${escapeHtml(row.quantity.key)}"><td>${escapeHtml(row.quantity.label)}</td>` +
         databases.map((db) => `<td class="num">${row.quantity.note && !row.spreads[db] ? escapeHtml(row.quantity.note) : spreadCell(row.spreads[db], row.quantity.unit)}</td>`).join("") +
-        (withRatio ? `<td class="num ${ratioClass(row)}">${escapeHtml(formatRatioInterval(row))}</td>` : "") +
+        byPair.map((pairRows) => `<td class="num ${ratioClass(pairRows[i]!)}">${escapeHtml(formatRatioInterval(pairRows[i]!))}</td>`).join("") +
         "</tr>",
     )
     .join("");
@@ -162,14 +179,14 @@ function runsTable(results: BenchResults): string {
     .map(
       (r) =>
         `<tr><td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(r.database)}</td><td class="num">${r.repeat}</td><td>${escapeHtml(r.runId)}</td>` +
-        `<td class="num">${r.exitCode}</td><td class="num">${(r.wallMs / 1000).toFixed(1)} s</td><td class="num">${r.loadAverage1m}</td>` +
+        `<td class="num">${r.exitCode}</td><td class="num">${(r.wallMs / 1000).toFixed(1)} s</td><td class="num">${r.loadAverage1m}</td><td class="num">${r.stealPercent === null || r.stealPercent === undefined ? "–" : `${r.stealPercent}%`}</td>` +
         `<td class="num">${r.offeredRate ?? "–"}</td><td class="num">${r.achievedRate === null ? "–" : r.achievedRate.toFixed(2)}</td>` +
         `<td class="num">${r.droppedIterations}</td><td>${escapeHtml(r.problems.join("; "))}</td></tr>`,
     )
     .join("");
   return (
     `<table class="numbers"><thead><tr><th>scenario</th><th>database</th><th>repeat</th><th>run</th><th>exit</th><th>engine wall time</th>` +
-    `<th>load avg</th><th>offered /s</th><th>achieved /s</th><th>dropped</th><th>problems</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<th>load avg</th><th>CPU steal</th><th>offered /s</th><th>achieved /s</th><th>dropped</th><th>problems</th></tr></thead><tbody>${rows}</tbody></table>`
   );
 }
 
@@ -194,7 +211,7 @@ data.scenarios.forEach((s, i) => {
     series: l.series.map((d) => ({ name: d.database, type: "bar", data: d.means, itemStyle: { color: data.colors[d.database] } })),
   }));
   if (s.ratios.labels.length) chart("ratio-" + i, {
-    title: { text: s.name + ": postgres / sqlite (bar: ratio of means, dots: paired repeats; 1 = equal)", textStyle: { fontSize: 13 } },
+    title: { text: s.name + ": " + data.ratioTitle + " (bar: ratio of means, dots: paired repeats; 1 = equal)", textStyle: { fontSize: 13 } },
     grid: { left: 230, right: 30, top: 40, bottom: 30 }, tooltip: { trigger: "item" },
     yAxis: { type: "category", data: s.ratios.labels, inverse: true, axisLabel: { fontSize: 10 } },
     xAxis: { type: "value", min: 0 },
@@ -240,12 +257,75 @@ table.provenance td { font-family: ui-monospace, monospace; word-break: break-al
 .chart { height: 340px; border: 1px solid #eee; } .wide { grid-column: 1 / 3; }
 .warning { background: #fff4d6; padding: 8px; border: 1px solid #e0c060; }
 .verdict { font-weight: 600; font-size: 15px; }
+.spectra { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; } svg.spectrum { border: 1px solid #eee; }
+tr.holds td:last-child { background: #e3f4e1; } tr.fails td:last-child { background: #fbe3e1; }
 .noise { color: #8a5a00; margin-top: -8px; }
 `;
 
+/** Per headline latency metric of a scenario, the percentile spectrum of every side as inline SVG. */
+function spectra(results: BenchResults, scenario: string, rows: ComparisonRow[], colors: Record<string, string>): string {
+  const metrics = [...new Set(rows.filter((r) => r.quantity.group === "latency" && r.quantity.unit === "ms").map((r) => r.quantity.key.slice(0, r.quantity.key.lastIndexOf(":"))))];
+  const runs = results.runs.filter((r) => r.scenario === scenario);
+  return metrics
+    .map((metric) =>
+      renderSpectrumSvg(
+        `${scenario}: ${metric}, percentile spectrum (mean of repeats)`,
+        results.settings.databases.map((side) => ({ name: side, color: colors[side] ?? "#000", points: spectrumPoints(runs.filter((r) => r.database === side), metric) })),
+      ),
+    )
+    .join("");
+}
+
+function capacityTable(record: CapacityRecord): string {
+  const head = `<tr><th>step</th><th>${escapeHtml(record.slo.split("<")[0]!)}</th><th>samples</th><th>achieved</th><th>dropped</th><th>failed</th><th>verdict</th></tr>`;
+  const body = capacityRows(record)
+    .map((cells, i) => `<tr class="${record.steps[i]!.withinSlo ? "holds" : "fails"}">${cells.map((c, j) => `<td${j > 0 && j < 6 ? ' class="num"' : ""}>${escapeHtml(c)}</td>`).join("")}</tr>`)
+    .join("");
+  return `<table class="numbers capacity"><thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
+/** Per scenario and side: the capacity found and the steps of its search. */
+function capacitySection(results: BenchResults): string {
+  return Object.entries(results.capacity ?? {})
+    .map(
+      ([scenario, bySide]) =>
+        `<section id="capacity-${escapeHtml(scenario)}"><h2>${escapeHtml(scenario)}: capacity</h2>` +
+        Object.entries(bySide)
+          .map(
+            ([side, record]) =>
+              `<p class="verdict">${escapeHtml(sideName(side))}: ${record.capacity === null ? "no rate tried held" : `${record.capacity}/s`} holds ${escapeHtml(record.slo)}` +
+              `${record.failedAt !== null ? `, ${record.failedAt}/s does not` : ""}</p><p>stopped: ${escapeHtml(record.stopped)}</p>${capacityTable(record)}`,
+          )
+          .join("") +
+        "</section>",
+    )
+    .join("");
+}
+
+function comparisonSections(results: BenchResults, data: ChartData): string {
+  const pairs = comparisonPairs(results.settings.databases);
+  const byPair = pairs.map(([numerator, denominator]) => compare(results, numerator, denominator));
+  const rows = byPair[0] ?? compare(results, results.settings.databases[0] ?? "", results.settings.databases[1] ?? "");
+  return data.scenarios
+    .map((s, i) => {
+      const latencyCharts = s.latency.map((_, j) => `<div class="chart wide" id="latency-${i}-${j}"></div>`).join("");
+      const indexes = rows.flatMap((row, k) => (row.quantity.scenario === s.name ? [k] : []));
+      const verdicts = pairs.map(([numerator, denominator], p) => scenarioVerdict(results, s.name, indexes.map((k) => byPair[p]![k]!), numerator, denominator));
+      return (
+        `<section id="scenario-${escapeHtml(s.name)}"><h2>${escapeHtml(s.name)}</h2>` +
+        verdicts.map((verdict) => `<p class="verdict">${escapeHtml(verdict.sentence)}</p>${verdict.noise.map((n) => `<p class="noise">noise: ${escapeHtml(n)}</p>`).join("")}`).join("") +
+        (results.settings.stopped?.[s.name] ? `<p>repeated ${results.settings.stopped[s.name]!.repeats} time(s): ${escapeHtml(results.settings.stopped[s.name]!.reason)}</p>` : "") +
+        scenarioTable(results, indexes.map((k) => rows[k]!), pairs, byPair.map((pairRows) => indexes.map((k) => pairRows[k]!))) +
+        `<div class="spectra">${spectra(results, s.name, indexes.map((k) => rows[k]!), data.colors)}</div>` +
+        `<div class="charts">${latencyCharts}${s.ratios.labels.length ? `<div class="chart wide" id="ratio-${i}" style="height:${Math.max(300, 22 * s.ratios.labels.length + 80)}px"></div>` : ""}` +
+        `<div class="chart" id="throughput-${i}"></div><div class="chart" id="cpu-${i}"></div><div class="chart" id="memory-${i}"></div></div></section>`
+      );
+    })
+    .join("");
+}
+
 /** The whole report as one HTML document. */
 export function renderBenchReport(results: BenchResults): string {
-  const rows = compare(results, NUMERATOR, DENOMINATOR);
   const data = chartData(results);
   const warnings: string[] = [];
   if (results.interrupted) warnings.push("The bench was interrupted: some runs are missing.");
@@ -255,38 +335,30 @@ export function renderBenchReport(results: BenchResults): string {
   if (busy > results.provenance.machine.cores) {
     warnings.push(`The machine was busy when the bench started (load average ${busy} on ${results.provenance.machine.cores} cores): expect noise between repeats.`);
   }
-  const withBoth = results.settings.databases.includes(NUMERATOR) && results.settings.databases.includes(DENOMINATOR);
-  const sections = data.scenarios
-    .map((s, i) => {
-      const latencyCharts = s.latency.map((_, j) => `<div class="chart wide" id="latency-${i}-${j}"></div>`).join("");
-      const scenarioRows = rows.filter((r) => r.quantity.scenario === s.name);
-      const verdict = withBoth ? scenarioVerdict(results, s.name, scenarioRows, NUMERATOR) : undefined;
-      return (
-        `<section id="scenario-${escapeHtml(s.name)}"><h2>${escapeHtml(s.name)}</h2>` +
-        (verdict ? `<p class="verdict">${escapeHtml(verdict.sentence)}</p>${verdict.noise.map((n) => `<p class="noise">noise: ${escapeHtml(n)}</p>`).join("")}` : "") +
-        (results.settings.stopped?.[s.name] ? `<p>repeated ${results.settings.stopped[s.name]!.repeats} time(s): ${escapeHtml(results.settings.stopped[s.name]!.reason)}</p>` : "") +
-        scenarioTable(results, rows.filter((r) => r.quantity.scenario === s.name)) +
-        `<div class="charts">${latencyCharts}${s.ratios.labels.length ? `<div class="chart wide" id="ratio-${i}" style="height:${Math.max(300, 22 * s.ratios.labels.length + 80)}px"></div>` : ""}` +
-        `<div class="chart" id="throughput-${i}"></div><div class="chart" id="cpu-${i}"></div><div class="chart" id="memory-${i}"></div></div></section>`
-      );
-    })
-    .join("");
+  const pairs = comparisonPairs(results.settings.databases);
+  const capacity = results.capacity !== undefined || results.settings.capacity !== undefined;
+  const intro = capacity
+    ? `Capacity search for ${escapeHtml(results.settings.capacity?.slo ?? "")}: per scenario and side, constant-arrival-rate steps of ${escapeHtml(results.settings.duration)} on one environment,
+doubling the rate until a step fails (its percentile over the objective, more than 1% of iterations dropped or requests failed), then bisecting between
+the last rate that held and the first that failed. Latencies are measured from each operation's intended start (no coordinated omission).`
+    : `Latencies are measured from each operation's intended start (no coordinated omission); ratios compare ${escapeHtml(pairs.map(([n, d]) => `${n}/${d}`).join(", ") || "nothing (one side)")}:
+above 1 means the first side measured more. Each ratio carries a bootstrap 95% confidence interval over the repeats; shaded cells (green better, red worse)
+are those whose interval excludes 1, and only those get a verdict. A percentile is shown only from runs with at least 10 samples beyond it.
+CPU and memory cover the whole load run, setup() included; CPU 100% = one core.`;
+  const scale = results.settings.scale;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Gauntlet bench ${escapeHtml(results.startedAt)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${STYLE}</style></head><body>
 <h1>Gauntlet bench: ${escapeHtml(results.settings.databases.join(" vs "))}</h1>
-<p>${escapeHtml(results.startedAt)} to ${escapeHtml(results.finishedAt)}; ${results.runs.length} run(s), each on a fresh environment with seed ${results.settings.seed}.
-Latencies are measured from each operation's intended start (no coordinated omission); ratios are ${NUMERATOR}/${DENOMINATOR}:
-above 1 means ${NUMERATOR} measured more. Each ratio carries a bootstrap 95% confidence interval over the repeats; shaded cells (green better, red worse)
-are those whose interval excludes 1, and only those get a verdict. A percentile is shown only from runs with at least 10 samples beyond it.
-CPU and memory cover the whole load run, setup() included; CPU 100% = one core.</p>
+<p>${escapeHtml(results.startedAt)} to ${escapeHtml(results.finishedAt)}; ${results.runs.length} run(s) with seed ${results.settings.seed}${scale ? `, seeded workload ${escapeHtml(`${scale.preset ? `${scale.preset} ` : ""}(${formatScale(scale)})`)} on every environment` : ", each on a fresh environment"}.
+${intro}</p>
 ${warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join("")}
-${sections}
+${capacity ? capacitySection(results) : comparisonSections(results, data)}
 <h2>Runs</h2>${runsTable(results)}
 <h2>Provenance</h2>${provenanceSection(results)}
 <script>${echarts()}</script>
-<script type="application/json" id="chart-data">${scriptJson(data)}</script>
+<script type="application/json" id="chart-data">${scriptJson(capacity ? { ...data, scenarios: [] } : data)}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>
 `;

@@ -62,6 +62,8 @@ const run = z.object({
   wallMs: z.number(),
   /** The machine's 1-minute load average when the run started. */
   loadAverage1m: z.number(),
+  /** Share of the machine's CPU time stolen by the hypervisor during the run (/proc/stat), 0–100. */
+  stealPercent: z.number().nullable().optional(),
   exitCode: z.number(),
   /** Arrivals per second the scenario was asked for (open model); null for closed-model scenarios. */
   offeredRate: z.number().nullable(),
@@ -85,6 +87,26 @@ const scenarioSettings = z.object({
   throughputMetric: z.string().nullable(),
 });
 
+const capacityStep = z.object({
+  rate: z.number(),
+  phase: z.enum(["ramp", "bisect"]),
+  latencyMs: z.number().nullable(),
+  samples: z.number(),
+  achievedRate: z.number().nullable(),
+  droppedIterations: z.number(),
+  failedPercent: z.number(),
+  withinSlo: z.boolean(),
+  note: z.string(),
+});
+
+const capacityResult = z.object({
+  slo: z.string(),
+  capacity: z.number().nullable(),
+  failedAt: z.number().nullable(),
+  steps: z.array(capacityStep),
+  stopped: z.string(),
+});
+
 export const benchResultsSchema = z.object({
   version: z.literal(1),
   tool: z.literal("gauntlet bench"),
@@ -92,7 +114,9 @@ export const benchResultsSchema = z.object({
   finishedAt: z.string(),
   interrupted: z.boolean(),
   settings: z.object({
+    /** The sides compared: a database name, or `<implementation>-<database>` with several implementations. */
     databases: z.array(z.string()),
+    implementations: z.array(z.string()).optional(),
     scenarios: z.array(z.string()),
     /** Repeats per scenario and database; with --repeat auto, the most any scenario needed. */
     repeat: z.number(),
@@ -101,6 +125,10 @@ export const benchResultsSchema = z.object({
     /** Per scenario with --repeat auto: why it stopped repeating, after how many repeats. */
     stopped: z.record(z.string(), z.object({ repeats: z.number(), reason: z.string() })).optional(),
     seed: z.number(),
+    /** The seeded workload of the scale scenarios (--scale). */
+    scale: z.object({ rooms: z.number(), members: z.number(), timeline: z.number(), preset: z.string().optional() }).optional(),
+    /** --slo: a capacity search instead of repeats. */
+    capacity: z.object({ slo: z.string(), startRate: z.number(), maxRate: z.number(), growth: z.number(), maxSteps: z.number(), precision: z.number(), budgetMs: z.number() }).optional(),
     duration: z.string(),
     rate: z.number().nullable(),
     sampleIntervalMs: z.number(),
@@ -113,10 +141,15 @@ export const benchResultsSchema = z.object({
   }),
   scenarios: z.record(z.string(), scenarioSettings),
   runs: z.array(run),
+  /** Per side, how long seeding the workload took on each environment. */
+  seeding: z.record(z.string(), z.array(z.object({ runId: z.string(), wallMs: z.number() }))).optional(),
+  /** Per scenario and side: the capacity search's steps and the highest rate that held the objective. */
+  capacity: z.record(z.string(), z.record(z.string(), capacityResult)).optional(),
 });
 
 export type BenchResults = z.infer<typeof benchResultsSchema>;
 export type BenchRun = z.infer<typeof run>;
+export type CapacityRecord = z.infer<typeof capacityResult>;
 export type DatabaseProvenance = z.infer<typeof databaseProvenance>;
 export type Machine = z.infer<typeof machine>;
 export type ScenarioSettings = z.infer<typeof scenarioSettings>;

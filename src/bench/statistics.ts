@@ -1,3 +1,5 @@
+import { seededRandom } from "./seeded-random.ts";
+
 // Confidence intervals for what a bench compares. The repeats of one side are few and not
 // normally distributed, so intervals come from the percentile bootstrap, with a seeded generator
 // so that the same results.json always gives the same report.
@@ -19,18 +21,6 @@ export interface BootstrapOptions {
 }
 
 const DEFAULT_RESAMPLES = 4000;
-
-/** mulberry32: a small, fast generator whose sequence a seed fixes. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mean(values: readonly number[]): number {
   let sum = 0;
@@ -65,7 +55,7 @@ function finite(values: readonly (number | null)[]): number[] {
 export function meanInterval(values: readonly (number | null)[], options: BootstrapOptions = {}): Interval | null {
   const xs = finite(values);
   if (xs.length === 0) return null;
-  const random = generator(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const draws = Array.from({ length: options.resamples ?? DEFAULT_RESAMPLES }, () => resampledMean(xs, random));
   return interval(mean(xs), draws, xs.length, options.confidence ?? 0.95);
 }
@@ -83,7 +73,7 @@ export function ratioInterval(
   const top = finite(numerator);
   const bottom = finite(denominator);
   if (top.length === 0 || bottom.length === 0 || bottom.some((v) => v === 0)) return null;
-  const random = generator(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const draws = Array.from({ length: options.resamples ?? DEFAULT_RESAMPLES }, () => resampledMean(top, random) / resampledMean(bottom, random));
   return interval(mean(top) / mean(bottom), draws, Math.min(top.length, bottom.length), options.confidence ?? 0.95);
 }

@@ -1,14 +1,12 @@
 import type { ComparisonRow } from "./aggregate.ts";
 import type { BenchResults } from "./results.ts";
+import { sideName } from "./sides.ts";
 
 // Plain verdicts for the top of a bench report: per scenario, what its headline quantities say
 // of one side against the other at 95% confidence, and the noise that weakens them.
 
-const DISPLAY: Record<string, string> = { postgres: "PostgreSQL", sqlite: "SQLite" };
-
-function sideName(side: string): string {
-  return DISPLAY[side] ?? side;
-}
+// Above this share of CPU time taken by the hypervisor, a run measured its neighbours too.
+const STEAL_NOISE_PERCENT = 5;
 
 /** `initial_sync_duration_10_rooms p50 1.4× slower (1.2–1.6)`, or `… no difference`. */
 export function phraseRow(row: ComparisonRow): string {
@@ -37,6 +35,8 @@ export function noiseOf(results: BenchResults, scenario: string, rows: Compariso
   const cores = results.provenance.machine.cores;
   const busiest = Math.max(0, ...runs.map((r) => r.loadAverage1m));
   if (busiest > cores) notes.push(`load average up to ${busiest} on ${cores} cores during its runs`);
+  const steal = Math.max(0, ...runs.map((r) => r.stealPercent ?? 0));
+  if (steal > STEAL_NOISE_PERCENT) notes.push(`CPU steal up to ${steal}% during its runs: the hypervisor gave this machine's CPUs to others`);
   const spread = rows.flatMap((row) =>
     Object.entries(row.spreads).filter(([, s]) => s && s.n > 1 && s.mean !== 0 && s.stddev / Math.abs(s.mean) > 0.25).map(([side]) => `${row.quantity.label} on ${sideName(side)}`),
   );
@@ -44,9 +44,13 @@ export function noiseOf(results: BenchResults, scenario: string, rows: Compariso
   return notes;
 }
 
-/** One line per scenario: `PostgreSQL: initial sync p50 1.40× slower (1.21–1.62), …`. */
-export function scenarioVerdict(results: BenchResults, scenario: string, rows: ComparisonRow[], numerator: string): { sentence: string; noise: string[] } {
+/**
+ * One line per scenario and pair: `PostgreSQL: initial sync p50 1.40× slower (1.21–1.62), …`, or
+ * with several implementations `Dendrite on SQLite against Synapse on SQLite: …`.
+ */
+export function scenarioVerdict(results: BenchResults, scenario: string, rows: ComparisonRow[], numerator: string, denominator = "sqlite"): { sentence: string; noise: string[] } {
   const headline = headlineRows(rows);
-  const sentence = `${sideName(numerator)}: ${headline.length > 0 ? headline.map(phraseRow).join("; ") : "nothing to compare"}`;
+  const who = numerator.includes("-") || denominator.includes("-") ? `${sideName(numerator)} against ${sideName(denominator)}` : sideName(numerator);
+  const sentence = `${who}: ${headline.length > 0 ? headline.map(phraseRow).join("; ") : "nothing to compare"}`;
   return { sentence, noise: noiseOf(results, scenario, headline) };
 }

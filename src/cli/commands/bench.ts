@@ -3,7 +3,11 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { renderBenchReport } from "../../bench/report-html.ts";
-import { BENCH_SCENARIOS, benchScenario, DEFAULT_BENCH_SCENARIOS } from "../../bench/bench-scenarios.ts";
+import { BENCH_SCENARIOS, benchScenario, DEFAULT_BENCH_SCENARIOS, DEFAULT_SCALE_SCENARIOS } from "../../bench/bench-scenarios.ts";
+import { parseSlo } from "../../bench/capacity.ts";
+import { benchSides } from "../../bench/sides.ts";
+import { formatScale, parseScale, SCALE_PRESETS } from "../../bench/workload/scale.ts";
+import { profileNames } from "../../env/profiles/index.ts";
 import { renderRatioTable } from "../../bench/ratio-table.ts";
 import { parseBenchResults, type BenchResults } from "../../bench/results.ts";
 import { runBench } from "../../bench/run-bench.ts";
@@ -14,11 +18,18 @@ import { environmentOptionsFrom, withEnvironmentOptions, type EnvironmentArgs } 
 import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 import { UserError } from "../../errors/user-error.ts";
 import { resolveScenario } from "./load.ts";
-import type { AutoRepeat } from "../../bench/run-bench.ts";
+import type { AutoRepeat, BenchOptions } from "../../bench/run-bench.ts";
 
-interface BenchArgs extends Omit<EnvironmentArgs, "db"> {
+interface BenchArgs extends Omit<EnvironmentArgs, "db" | "hs"> {
   db: string[];
-  scenarios: string;
+  hs: string[];
+  scenarios?: string;
+  scale?: string;
+  slo?: string;
+  "capacity-start": number;
+  "capacity-max": number;
+  "capacity-steps": number;
+  "capacity-budget": string;
   repeat: string;
   precision: number;
   budget: string;
@@ -73,22 +84,53 @@ export function parseRepeat(args: Pick<BenchArgs, "repeat" | "precision" | "budg
   return repeat;
 }
 
+/** --slo and the bounds of its search. */
+export function capacityOptions(args: Pick<BenchArgs, "slo" | "capacity-start" | "capacity-max" | "capacity-steps" | "capacity-budget">): NonNullable<BenchOptions["capacity"]> {
+  const slo = parseSlo(args.slo ?? "");
+  const start = args["capacity-start"];
+  const max = args["capacity-max"];
+  if (!(start > 0)) throw new UserError(`--capacity-start ${start}: expected a positive rate per second`);
+  if (!(max >= start)) throw new UserError(`--capacity-max ${max}: expected at least --capacity-start (${start})`);
+  const steps = args["capacity-steps"];
+  if (!Number.isInteger(steps) || steps < 2) throw new UserError(`--capacity-steps ${steps}: expected a whole number of at least 2`);
+  let budgetMs: number;
+  try {
+    budgetMs = parseDuration(args["capacity-budget"]);
+  } catch (error) {
+    throw new UserError(`--capacity-budget ${args["capacity-budget"]}: ${(error as Error).message}`);
+  }
+  return { slo, search: { startRate: start, maxRate: max, growth: 2, maxSteps: steps, precision: 0.15, budgetMs } };
+}
+
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: "bench",
-  describe: "Run load scenarios on fresh SQLite and PostgreSQL environments, repeated, and compare them (results.json, report.html)",
+  describe: "Run load scenarios on fresh environments per implementation and database (SQLite, PostgreSQL), repeated or searching capacity, and compare them (results.json, report.html)",
   builder: (yargs: Argv) =>
     withEnvironmentOptions(yargs)
       // --db takes a list here: "sqlite,postgres" is split before yargs checks each value against its choices.
       .default("db", "sqlite,postgres")
       .describe("db", "databases to compare, comma-separated")
+      .describe("hs", "homeserver implementations to compare, comma-separated: every one on every --db, one report")
+      // --db and --hs take lists here: "sqlite,postgres" is split before yargs checks each value against its choices.
       .middleware((argv) => {
-        (argv as { db: unknown }).db = [argv.db].flat().flatMap((value) => String(value).split(",").map((s) => s.trim()).filter(Boolean));
+        const split = (value: unknown) => [value].flat().flatMap((v) => String(v).split(",").map((s) => s.trim()).filter(Boolean));
+        (argv as { db: unknown }).db = split(argv.db);
+        (argv as { hs: unknown }).hs = split(argv.hs);
       }, true)
       .option("scenarios", {
         type: "string",
-        default: DEFAULT_BENCH_SCENARIOS.join(","),
+        defaultDescription: `${DEFAULT_BENCH_SCENARIOS.join(",")}; with --scale ${DEFAULT_SCALE_SCENARIOS.join(",")}`,
         describe: `scenarios, comma-separated (${BENCH_SCENARIOS.map((s) => s.name).join(", ")})`,
       })
+      .option("scale", {
+        type: "string",
+        describe: `seed every environment with a workload made from --seed before measuring: ${Object.keys(SCALE_PRESETS).join(", ")}, or rooms=N,members=N,timeline=N`,
+      })
+      .option("slo", { type: "string", describe: "search each open-model scenario's capacity on each side instead of repeating: the highest arrival rate that holds e.g. p99<500ms" })
+      .option("capacity-start", { type: "number", default: 2, describe: "with --slo: the first rate tried, per second" })
+      .option("capacity-max", { type: "number", default: 200, describe: "with --slo: the highest rate tried, per second" })
+      .option("capacity-steps", { type: "number", default: 8, describe: "with --slo: the most steps per scenario and side" })
+      .option("capacity-budget", { type: "string", default: "5m", describe: "with --slo: the time each scenario's search may take on each side" })
       .option("repeat", { type: "string", default: "3", describe: "runs per scenario and database, each on a fresh environment; auto: until every headline ratio is precise (--precision) or the --budget is spent" })
       .option("precision", { type: "number", default: 0.2, describe: "with --repeat auto: the widest a headline ratio's 95% interval may be, relative to the ratio" })
       .option("budget", { type: "string", default: "30m", describe: "with --repeat auto: the time all scenarios may take together" })
@@ -118,12 +160,22 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       if (!(DATABASES as readonly string[]).includes(db)) throw new UserError(`--db ${db}: expected sqlite or postgres`);
       return db as (typeof DATABASES)[number];
     });
-    const scenarios = listOption("scenarios", args.scenarios).map((name) => {
+    const implementations = listOption("hs", args.hs).map((hs) => {
+      if (!profileNames().includes(hs)) throw new UserError(`--hs ${hs}: expected one of ${profileNames().join(", ")}`);
+      return hs;
+    });
+    const scale = args.scale !== undefined ? parseScale(args.scale) : undefined;
+    const scenarioNames = args.scenarios ?? (scale ? DEFAULT_SCALE_SCENARIOS : DEFAULT_BENCH_SCENARIOS).join(",");
+    const scenarios = listOption("scenarios", scenarioNames).map((name) => {
       const scenario = benchScenario(name);
       if (!scenario) throw new UserError(`--scenarios: no bench scenario "${name}"; the bench scenarios are ${BENCH_SCENARIOS.map((s) => s.name).join(", ")}`);
+      if (scenario.seededWorkload && !scale) throw new UserError(`--scenarios ${name}: runs against a seeded workload; add --scale (${Object.keys(SCALE_PRESETS).join(", ")}, or rooms=N,members=N,timeline=N)`);
       return { scenario, scriptPath: resolveScenario(name) };
     });
     const repeat = parseRepeat(args);
+    if (scale && typeof repeat !== "number") throw new UserError("--repeat auto: not with --scale, whose scenarios share one seeded environment per repeat; give a number of repeats, e.g. --repeat 3");
+    const capacity = args.slo !== undefined ? capacityOptions(args) : undefined;
+    if (capacity && !scenarios.some((s) => s.scenario.openModel)) throw new UserError(`--slo: none of the scenarios takes an arrival rate; choose open-model ones (${BENCH_SCENARIOS.filter((s) => s.openModel).map((s) => s.name).join(", ")})`);
     if (args.rate !== undefined && !(args.rate > 0)) throw new UserError(`--rate ${args.rate}: expected a positive number of arrivals per second`);
     if (!(args["sample-interval"] >= 100)) throw new UserError(`--sample-interval ${args["sample-interval"]}: expected at least 100 ms`);
     try {
@@ -138,18 +190,22 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     if (notice) progress(notice);
     const outDir = resolve(args.out ?? join("gauntlet-bench", timestamp()));
     await mkdir(outDir, { recursive: true });
-    const { database: _database, ...environment } = environmentOptionsFrom({ ...args, db: "sqlite" });
+    const { database: _database, profile: _profile, image, version, ...environment } = environmentOptionsFrom({ ...args, hs: implementations[0]!, db: "sqlite" });
+    const sides = benchSides(implementations, databases, { ...(image ? { image } : {}), ...(version ? { version } : {}) });
     progress(
-      `bench: ${scenarios.map((s) => s.scenario.name).join(", ")} on ${databases.join(", ")}, ${typeof repeat === "number" ? `${repeat} repeat(s)` : `repeats until ±${(repeat.precision * 50).toFixed(0)}% or ${args.budget}`}, ` +
-        `${args.duration} each, seed ${args.seed}, ${engine.description}; writing to ${outDir}`,
+      `bench: ${scenarios.map((s) => s.scenario.name).join(", ")} on ${sides.map((s) => s.key).join(", ")}, ` +
+        `${capacity ? `capacity search for ${capacity.slo.text}` : typeof repeat === "number" ? `${repeat} repeat(s)` : `repeats until ±${(repeat.precision * 50).toFixed(0)}% or ${args.budget}`}, ` +
+        `${args.duration} each, seed ${args.seed}${scale ? `, scale ${formatScale(scale)}` : ""}, ${engine.description}; writing to ${outDir}`,
     );
     const controller = new AbortController();
     const signals = abortOnSignals(controller);
     try {
       const results = await runBench({
-        databases,
+        sides,
         scenarios,
         repeat,
+        ...(scale ? { scale: { scale, ...(args.scale && SCALE_PRESETS[args.scale.trim()] ? { preset: args.scale.trim() } : {}) } } : {}),
+        ...(capacity ? { capacity } : {}),
         duration: args.duration,
         ...(args.rate !== undefined ? { rate: args.rate } : {}),
         seed: args.seed,

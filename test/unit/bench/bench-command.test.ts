@@ -26,6 +26,9 @@ test.each([
   [["--repeat", "0"], 1, "--repeat 0: expected a whole number"],
   [["--duration", "soon"], 1, '--duration soon: "soon" is not a duration'],
   [["--db", "postgres,postgres"], 1, "names something twice"],
+  [["--scenarios", "scale-join"], 1, "--scenarios scale-join: runs against a seeded workload; add --scale"],
+  [["--scale", "rooms=0"], 1, "--scale rooms=0: expected a whole number from 1 to 10000"],
+  [["--scale", "small", "--slo", "p99>5ms"], 1, "--slo p99>5ms: expected a latency percentile under a threshold"],
 ] as const)("gauntlet bench %j is refused before anything starts", async (args, expectedCode, message) => {
   const { code, stderr } = await gauntlet("bench", ...args);
   expect(code).toBe(expectedCode);
