@@ -55,6 +55,7 @@ export async function readDeployment(baseUrl: string, seeded: SeededDeployment):
     record(`${who} one-time key counts`, counts.status, counts.body);
     const keys = await client.call(endpoints.keysQuery, { body: { device_keys: Object.fromEntries(userIds.map((id) => [id, []])) } });
     record(`${who} keys query of every user`, keys.status, keys.body);
+    client.close();
   }
   const owner = seeded.users[0]!;
   const client = new MatrixClient({ baseUrl, accessToken: owner.accessToken, userId: owner.userId, deviceId: owner.deviceId });
@@ -71,5 +72,6 @@ export async function readDeployment(baseUrl: string, seeded: SeededDeployment):
     const media = await client.raw(endpoints.mediaDownload, { path: { serverName, mediaId } });
     record(`media ${uri}`, media.status, { contentType: media.contentType, bytes: media.bytes.length, sha256: createHash("sha256").update(media.bytes).digest("hex") });
   }
+  client.close();
   return answers;
 }

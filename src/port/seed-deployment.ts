@@ -33,8 +33,16 @@ export interface SeedSize {
 export const DEFAULT_SEED: SeedSize = { users: 3, rooms: 4, messagesPerRoom: 20 };
 
 export async function seedDeployment(hs: Homeserver, size: SeedSize = DEFAULT_SEED): Promise<SeededDeployment> {
-  const users: SeededUser[] = [];
   const clients: MatrixClient[] = [];
+  try {
+    return await seedWith(hs, size, clients);
+  } finally {
+    for (const client of clients) client.close();
+  }
+}
+
+async function seedWith(hs: Homeserver, size: SeedSize, clients: MatrixClient[]): Promise<SeededDeployment> {
+  const users: SeededUser[] = [];
   const passwords: string[] = [];
   for (let i = 0; i < size.users; i++) {
     const password = randomSecret();
