@@ -15,12 +15,31 @@ export function differingReads(before: ReadAnswers, after: ReadAnswers): Differi
     .map((name) => ({ read: name, before: before.get(name), after: after.get(name) }));
 }
 
-/** One line per differing read with both answers, each cut to `width` characters. */
+/** The first JSON path where two answers part, e.g. `body.end`, and the two values there. */
+export function firstDifference(before: unknown, after: unknown, path = ""): { path: string; before: unknown; after: unknown } | undefined {
+  if (JSON.stringify(before) === JSON.stringify(after)) return undefined;
+  if (before && after && typeof before === "object" && typeof after === "object" && Array.isArray(before) === Array.isArray(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    for (const key of keys) {
+      const found = firstDifference((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return { path: path || "(whole answer)", before, after };
+}
+
+/** One entry per differing read: where the answers part, and both answers cut to `width` characters. */
 export function describeDifferences(differences: readonly DifferingRead[], width = 600): string {
   const show = (answer: ReadAnswer | undefined): string => {
     if (!answer) return "(not read)";
     const text = `HTTP ${answer.status} ${JSON.stringify(answer.body)}`;
     return text.length > width ? `${text.slice(0, width)}…` : text;
   };
-  return differences.map((d) => `${d.read}\n  before: ${show(d.before)}\n  after:  ${show(d.after)}`).join("\n");
+  return differences
+    .map((d) => {
+      const at = firstDifference(d.before, d.after);
+      const where = at ? `\n  first difference at ${at.path}: ${JSON.stringify(at.before)} then ${JSON.stringify(at.after)}` : "";
+      return `${d.read}${where}\n  before: ${show(d.before)}\n  after:  ${show(d.after)}`;
+    })
+    .join("\n");
 }

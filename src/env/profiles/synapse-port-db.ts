@@ -76,7 +76,9 @@ async function writeFile(docker: Dockerode, containerId: string, path: string, c
 
 async function startDetached(docker: Dockerode, containerId: string, command: string[]): Promise<void> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: false, AttachStderr: false });
-  await exec.start({ Detach: true });
+  // A detached start still answers over a connection to the engine; left open, it keeps this process alive.
+  const stream = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
+  stream?.destroy?.();
 }
 
 async function waitForHealth(baseUrl: string, deadlineMs: number, log: () => Promise<string>): Promise<void> {

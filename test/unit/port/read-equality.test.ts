@@ -28,6 +28,7 @@ test("a changed body, a changed status and a read only one side has are each rep
   expect(text).toContain('before: HTTP 200 {"chunk":[1,2,3]}');
   expect(text).toContain('after:  HTTP 200 {"chunk":[1,2]}');
   expect(text).toContain("after:  (not read)");
+  expect(text).toContain("first difference at body.chunk.2: 3 then undefined");
 });
 
 test("the ported Synapse configuration keeps server name, keys and media store, and moves database and listeners", () => {
