@@ -1,6 +1,9 @@
 // The embedded load engine against a trivial local endpoint: its peak requests/s on one core
-// beside autocannon's on the same endpoint in the same run, and the engine's own CPU share
-// while it drives constant arrival rates (it should stay well under 80% to keep its clock honest).
+// beside autocannon's on the same endpoint in the same run (interleaved rounds, so drift of a
+// shared machine touches both), and the engine's own CPU share while it drives constant arrival
+// rates (it should stay well under 80% to keep its clock honest).
+// `--soak DURATION` instead holds 1,000 requests/s for DURATION (e.g. 10m) and prints the
+// engine's RSS and heap every 30 s: memory must stay flat however long a test runs.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,10 +11,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadavg } from "node:os";
 import autocannon from "autocannon";
+import { parseDuration } from "../src/load/options/duration.ts";
 
 const ENGINE_MAIN = fileURLToPath(new URL("../src/load/node-engine/main.ts", import.meta.url));
 const ENDPOINT = fileURLToPath(new URL("./trivial-endpoint.ts", import.meta.url));
-const PEAK_SECONDS = 8;
+const PEAK_SECONDS = 5;
+const PEAK_ROUNDS = 3;
+const SOAK_RATE = 1000;
+const SOAK_SAMPLE_SECONDS = 30;
 const CONNECTIONS = 50;
 const RATES = [200, 1000];
 const RATE_SECONDS = 8;
@@ -35,13 +42,24 @@ const SCRIPT = (scenario: string) => `
 import http from "k6/http";
 const proc = globalThis.process;
 export const options = { scenarios: { bench: ${scenario} } };
+const MEMORY_EVERY_MS = Number(__ENV.MEMORY_EVERY_MS || 0);
 export function setup() {
-  return { cpu: proc.cpuUsage(), at: performance.now() };
+  const at = performance.now();
+  if (MEMORY_EVERY_MS > 0) {
+    const sample = () => {
+      const { rss, heapUsed } = proc.memoryUsage();
+      console.log("MEMORY " + JSON.stringify({ seconds: (performance.now() - at) / 1000, rss, heapUsed }));
+    };
+    sample();
+    globalThis.memorySampler = globalThis.setInterval(sample, MEMORY_EVERY_MS);
+  }
+  return { cpu: proc.cpuUsage(), at };
 }
 export default async function () {
   await http.asyncRequest("GET", __ENV.TARGET + "/");
 }
 export function teardown(data) {
+  globalThis.clearInterval(globalThis.memorySampler);
   const cpu = proc.cpuUsage(data.cpu);
   const wallMs = performance.now() - data.at;
   console.log("BENCH " + JSON.stringify({ cpuShare: (cpu.user + cpu.system) / 1000 / wallMs, wallMs }));
@@ -54,16 +72,17 @@ interface EngineRun {
   dropped: number;
   cpuShare: number;
   p99: number;
+  memory: { seconds: number; rss: number; heapUsed: number }[];
 }
 
-async function runEngine(url: string, scenario: string): Promise<EngineRun> {
+async function runEngine(url: string, scenario: string, memoryEveryMs = 0): Promise<EngineRun> {
   const directory = await mkdtemp(join(tmpdir(), "gauntlet-bench-engine-"));
   try {
     const script = join(directory, "bench.js");
     const summaryFile = join(directory, "summary.json");
     await writeFile(script, SCRIPT(scenario));
     const [command, args] = onCore(0, process.execPath, [
-      ENGINE_MAIN, "run", "--quiet", "--no-summary", "--summary-trend-stats", "avg,p(99)", "--summary-export", summaryFile, "-e", `TARGET=${url}`, script,
+      ENGINE_MAIN, "run", "--quiet", "--no-summary", "--summary-trend-stats", "avg,p(99)", "--summary-export", summaryFile, "-e", `TARGET=${url}`, "-e", `MEMORY_EVERY_MS=${memoryEveryMs}`, script,
     ]);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
@@ -73,6 +92,7 @@ async function runEngine(url: string, scenario: string): Promise<EngineRun> {
     const line = stdout.split("\n").find((l) => l.startsWith("BENCH "));
     if (!line) throw new Error(`the bench script printed no CPU measurement; stdout: ${stdout}`);
     const { cpuShare } = JSON.parse(line.slice(6)) as { cpuShare: number };
+    const memory = stdout.split("\n").filter((l) => l.startsWith("MEMORY ")).map((l) => JSON.parse(l.slice(7)) as EngineRun["memory"][number]);
     const summary = JSON.parse(await readFile(summaryFile, "utf8")) as { metrics: Record<string, Record<string, number>> };
     return {
       requestsPerSecond: summary.metrics.http_reqs?.rate ?? 0,
@@ -80,6 +100,7 @@ async function runEngine(url: string, scenario: string): Promise<EngineRun> {
       dropped: summary.metrics.dropped_iterations?.count ?? 0,
       cpuShare,
       p99: summary.metrics.http_req_duration?.["p(99)"] ?? NaN,
+      memory,
     };
   } finally {
     await rm(directory, { recursive: true, force: true });
@@ -99,33 +120,69 @@ async function runAutocannon(url: string): Promise<number> {
   return (JSON.parse(stdout) as { requests: { average: number } }).requests.average;
 }
 
+const arrivalRate = (rate: number, seconds: number): string =>
+  `{ executor: "constant-arrival-rate", rate: ${rate}, timeUnit: "1s", duration: "${seconds}s", preAllocatedVUs: ${Math.max(50, rate / 4)}, maxVUs: ${rate} }`;
+
+async function peakRounds(url: string): Promise<void> {
+  const ratios: number[] = [];
+  console.log(`peak throughput, closed model, ${CONNECTIONS} connections/VUs, ${PEAK_SECONDS} s each, ${PEAK_ROUNDS} interleaved rounds (machine load average ${loadavg()[0]!.toFixed(1)} at start)`);
+  console.log(`  ${"round".padEnd(6)} ${"node engine".padStart(12)} ${"CPU".padStart(5)} ${"autocannon".padStart(11)} ${"ratio".padStart(6)}`);
+  for (let round = 1; round <= PEAK_ROUNDS; round++) {
+    // Alternate who goes first, so a trend in the machine's load does not favour one.
+    const engineFirst = round % 2 === 1;
+    const cannonBefore = engineFirst ? undefined : await runAutocannon(url);
+    const engine = await runEngine(url, `{ executor: "constant-vus", vus: ${CONNECTIONS}, duration: "${PEAK_SECONDS}s", gracefulStop: "2s" }`);
+    const cannon = cannonBefore ?? (await runAutocannon(url));
+    const ratio = engine.requestsPerSecond / cannon;
+    ratios.push(ratio);
+    console.log(`  ${String(round).padEnd(6)} ${`${engine.requestsPerSecond.toFixed(0)}/s`.padStart(12)} ${`${(engine.cpuShare * 100).toFixed(0)}%`.padStart(5)} ${`${cannon.toFixed(0)}/s`.padStart(11)} ${ratio.toFixed(2).padStart(6)}`);
+  }
+  const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+  console.log(`  ratio (median of ${PEAK_ROUNDS} rounds): ${median.toFixed(2)} (node engine / autocannon)`);
+}
+
+async function arrivalRates(url: string): Promise<void> {
+  console.log("");
+  console.log(`constant arrival rate, ${RATE_SECONDS} s each: the engine's own CPU share`);
+  console.log(`  ${"target".padStart(8)} ${"achieved".padStart(9)} ${"dropped".padStart(8)} ${"p99 ms".padStart(8)} ${"CPU".padStart(6)}`);
+  for (const rate of RATES) {
+    const run = await runEngine(url, arrivalRate(rate, RATE_SECONDS));
+    const achieved = run.requests / RATE_SECONDS;
+    console.log(
+      `  ${`${rate}/s`.padStart(8)} ${`${achieved.toFixed(1)}/s`.padStart(9)} ${String(run.dropped).padStart(8)} ${run.p99.toFixed(2).padStart(8)} ${`${(run.cpuShare * 100).toFixed(1)}%`.padStart(6)}${run.cpuShare < 0.8 ? "" : "  (over 80%: latencies distorted)"}`,
+    );
+  }
+}
+
+/** Holds SOAK_RATE for `seconds` and prints the engine's memory over time, then the drift of its second half. */
+async function soak(url: string, seconds: number): Promise<void> {
+  console.log(`soak: ${SOAK_RATE} requests/s for ${seconds} s; the engine's memory every ${SOAK_SAMPLE_SECONDS} s`);
+  const run = await runEngine(url, arrivalRate(SOAK_RATE, seconds), SOAK_SAMPLE_SECONDS * 1000);
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+  console.log(`  ${"seconds".padStart(8)} ${"RSS MiB".padStart(8)} ${"heap MiB".padStart(9)}`);
+  for (const sample of run.memory) console.log(`  ${sample.seconds.toFixed(0).padStart(8)} ${mib(sample.rss).padStart(8)} ${mib(sample.heapUsed).padStart(9)}`);
+  // Warm-up (JIT, VUs, sockets) fills the first minutes; a leak shows as growth after it.
+  const secondHalf = run.memory.filter((sample) => sample.seconds >= seconds / 2);
+  if (secondHalf.length >= 2) {
+    const first = secondHalf[0]!;
+    const last = secondHalf.at(-1)!;
+    console.log(`  second half: RSS ${mib(first.rss)} -> ${mib(last.rss)} MiB, heap ${mib(first.heapUsed)} -> ${mib(last.heapUsed)} MiB`);
+  }
+  console.log(`  ${run.requests} requests, ${run.dropped} dropped, p99 ${run.p99.toFixed(2)} ms, CPU ${(run.cpuShare * 100).toFixed(1)}% of one core`);
+}
+
+const soakIndex = process.argv.indexOf("--soak");
+const soakSeconds = soakIndex >= 0 ? parseDuration(process.argv[soakIndex + 1] ?? "") / 1000 : undefined;
+
 const endpoint = await startEndpoint();
 try {
   console.log(`load engine benchmark: trivial endpoint ${endpoint.url} in its own process; ${pinning ? "generator on core 0, endpoint on core 1" : "no core pinning (taskset unavailable)"}`);
   // Warm the endpoint (JIT, sockets) so the first contender is not penalised.
   await autocannon({ url: endpoint.url, connections: 10, duration: 1 });
-  const machineLoad = loadavg()[0]!;
-
-  const engine = await runEngine(endpoint.url, `{ executor: "constant-vus", vus: ${CONNECTIONS}, duration: "${PEAK_SECONDS}s", gracefulStop: "2s" }`);
-  const cannon = await runAutocannon(endpoint.url);
-  console.log("");
-  console.log(`peak throughput, closed model, ${CONNECTIONS} connections/VUs, ${PEAK_SECONDS} s each (machine load average ${machineLoad.toFixed(1)} at start)`);
-  console.log(`  node engine   ${engine.requestsPerSecond.toFixed(0).padStart(7)} req/s   (CPU ${(engine.cpuShare * 100).toFixed(0)}% of one core)`);
-  console.log(`  autocannon    ${cannon.toFixed(0).padStart(7)} req/s`);
-  console.log(`  ratio         ${(engine.requestsPerSecond / cannon).toFixed(2)} (node engine / autocannon)`);
-
-  console.log("");
-  console.log(`constant arrival rate, ${RATE_SECONDS} s each: the engine's own CPU share`);
-  console.log(`  ${"target".padStart(8)} ${"achieved".padStart(9)} ${"dropped".padStart(8)} ${"p99 ms".padStart(8)} ${"CPU".padStart(6)}`);
-  for (const rate of RATES) {
-    const run = await runEngine(
-      endpoint.url,
-      `{ executor: "constant-arrival-rate", rate: ${rate}, timeUnit: "1s", duration: "${RATE_SECONDS}s", preAllocatedVUs: ${Math.max(50, rate / 4)}, maxVUs: ${rate} }`,
-    );
-    const achieved = run.requests / RATE_SECONDS;
-    console.log(
-      `  ${`${rate}/s`.padStart(8)} ${`${achieved.toFixed(1)}/s`.padStart(9)} ${String(run.dropped).padStart(8)} ${run.p99.toFixed(2).padStart(8)} ${`${(run.cpuShare * 100).toFixed(1)}%`.padStart(6)}${run.cpuShare < 0.8 ? "" : "  (over 80%: latencies distorted)"}`,
-    );
+  if (soakSeconds !== undefined) await soak(endpoint.url, soakSeconds);
+  else {
+    await peakRounds(endpoint.url);
+    await arrivalRates(endpoint.url);
   }
 } finally {
   endpoint.stop();

@@ -1,5 +1,6 @@
 import { debianBaseImage } from "../debian-image.ts";
 import { synapseReleaseImage } from "../synapse-image.ts";
+import { portSynapseToPostgres } from "./synapse-port-db.ts";
 import { registerWithSharedSecret } from "./synapse-registration.ts";
 import type { ContainerPlan, HomeserverProfile, HomeserverSpec, MailService } from "./types.ts";
 
@@ -174,4 +175,5 @@ export const synapseProfile: HomeserverProfile = {
   },
 
   registerUser: registerWithSharedSecret,
+  portToPostgres: portSynapseToPostgres,
 };

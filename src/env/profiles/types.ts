@@ -1,3 +1,4 @@
+import type Dockerode from "dockerode";
 import type { AppserviceRegistration } from "../../appservice/registration.ts";
 import type { RegisteredAccount } from "../../client/registration.ts";
 import type { LocalImageRecipe } from "../images.ts";
@@ -126,4 +127,24 @@ export interface HomeserverProfile {
   executable?: string;
   /** The server makes its own signing key on first start (the spec's key is not given to it); its key ID is read after start. */
   generatesSigningKey?: boolean;
+  /**
+   * Copies a running SQLite deployment into an empty PostgreSQL database with the
+   * implementation's own tool and serves the copy beside the original; absent where there is none.
+   */
+  portToPostgres?(request: PortRequest): Promise<PortedHomeserver>;
+}
+
+/** A homeserver on SQLite to port, and the empty PostgreSQL database to port it into. */
+export interface PortRequest {
+  docker: Dockerode;
+  containerId: string;
+  /** The SQLite file inside the container (the profile's `sqliteLocation`). */
+  sqliteFile: string;
+  database: PostgresDatabase;
+  step: (message: string) => void;
+}
+
+/** The same deployment served from the ported database. */
+export interface PortedHomeserver {
+  baseUrl: string;
 }

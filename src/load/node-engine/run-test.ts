@@ -195,6 +195,7 @@ async function runScenario(
     iterationInTest: (n) => share?.indexInTest(n) ?? n,
     progress: () => Math.min(1, (performance.now() - startedAt) / Math.max(1, spanMs)),
     hardStop: hardStop.signal,
+    iterationTags: Object.freeze({ ...config.tags, scenario: config.name, group: "" }),
   };
   const execution: ScenarioExecution = { run, config, state, segment, vus, createVu, interrupt: () => hardStop.abort() };
   switch (config.executor) {

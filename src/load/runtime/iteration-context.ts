@@ -14,6 +14,8 @@ export interface ScenarioState {
   progress(): number;
   /** Aborts in-flight requests once the scenario's graceful stop has passed. */
   readonly hardStop: AbortSignal;
+  /** The tags of its iterations' samples outside any group: the scenario's own, its name, group "". */
+  readonly iterationTags: Readonly<Record<string, string>>;
 }
 
 /** What k6/execution reports about a VU. */
@@ -43,7 +45,7 @@ export interface IterationContext {
   groupPath: string;
   readonly signal: AbortSignal | undefined;
   /** Tags every sample of this iteration carries: scenario, group and the script's own. */
-  readonly tags: Record<string, string>;
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export const iterationContext = new AsyncLocalStorage<IterationContext>();

@@ -60,7 +60,7 @@ export class VirtualUser {
       schedule: { lagMs: startedAt - measuredFrom },
       groupPath: "",
       signal: scenario.hardStop,
-      tags: { ...config.tags, scenario: config.name, group: "" },
+      tags: scenario.iterationTags,
     };
     const body = this.#exports[config.exec] as (data: unknown) => unknown;
     let outcome: IterationOutcome = "completed";

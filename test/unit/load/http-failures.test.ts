@@ -38,3 +38,26 @@ test("aborting a request in flight rejects it at once with the abort reason", as
   // The server answers after 5 s; the abort must not wait for it.
   expect(performance.now() - started).toBeLessThan(2_000);
 });
+
+test("after the server closes an idle keep-alive connection, the next GET goes out on a new connection and succeeds", async () => {
+  const { createServer } = await import("node:http");
+  let connections = 0;
+  // The server closes each connection 20 ms after answering; the client waits 200 ms between requests.
+  const server = createServer((request, response) => response.end("ok", () => setTimeout(() => request.socket.end(), 20)));
+  server.on("connection", () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const origin = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+    const request = { origin, path: "/", method: "GET", headers: {}, body: undefined, signal: undefined, timeoutMs: 5_000 } as const;
+    const first = await send(request);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await send(request);
+    expect([first.status, first.body.toString(), second.status, second.body.toString()]).toEqual([200, "ok", 200, "ok"]);
+    expect(connections).toBe(2);
+    // Each opened its own connection, so each spent time connecting.
+    expect(first.connectingMs).toBeGreaterThan(0);
+    expect(second.connectingMs).toBeGreaterThan(0);
+  } finally {
+    server.close();
+  }
+});
