@@ -2,6 +2,7 @@ import { federationEndpoints } from "../../src/federation/endpoints.ts";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
 import { isMessage, joinedRoom, timelineHas } from "../../src/client/sync.ts";
+import { referencedEventIds } from "../../src/protocol/index.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
 
 describe("joining rooms over federation", () => {
@@ -51,8 +52,15 @@ describe("joining rooms over federation", () => {
     async ({ alice, hs, peer }) => {
       const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
       const room = await peer.joinRemoteRoom(hs.serverName, roomId, "visitor");
-      expect(room.stateEvent("m.room.create")).toBeDefined();
+      const create = room.stateEvent("m.room.create");
+      expect(create).toBeDefined();
+      // make_join names the version the room was created with (room versions: absent means "1").
+      expect(room.version.id).toBe(String(create!.pdu.content["room_version"] ?? "1"));
       expect(room.stateEvent("m.room.member", peer.userId("visitor"))).toBeDefined();
+      // send_join's auth_chain closes over the auth events of the state it hands over.
+      for (const stored of room.currentState()) {
+        for (const authId of referencedEventIds(stored.pdu["auth_events"] as string[])) expect(room.event(authId), `auth event ${authId} of ${stored.pdu.type}`).toBeDefined();
+      }
       // Every state event handed over in send_join must carry valid signatures and hashes.
       for (const stored of room.currentState()) {
         expect(await peer.verifyPdu(stored.pdu, room.version), `${stored.pdu.type} ${stored.eventId}`).toBeUndefined();
