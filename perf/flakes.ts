@@ -1,5 +1,5 @@
 // The flake series: full `gauntlet run --shuffle` runs one after another on each database, each
-// with a fresh seed, under the machine's heavy-job lock per run (other heavy jobs interleave).
+// with a fresh seed, the databases taking turns, under the machine's heavy-job lock per run (other heavy jobs interleave).
 // Prints seed, counts and wall time per run; a series is clean when no run has an unexpected result.
 //
 //   npm run bench:flakes -- [--db sqlite,postgres] [--runs 10] [--out DIR] [-- extra gauntlet run args]
@@ -57,8 +57,9 @@ const line = (r: Row) =>
   `${r.db.padEnd(9)} ${String(r.run).padStart(3)} ${String(r.seed).padStart(10)} ${String(r.passed).padStart(7)} ${String(r.expected).padStart(9)} ${String(r.unexpected === -1 ? "no results" : r.unexpected).padStart(11)} ${String(r.skipped).padStart(8)} ${String(r.errors).padStart(7)} ${r.wallS.toFixed(0).padStart(7)}s  ${commit}`;
 const header = `${"db".padEnd(9)} ${"run".padStart(3)} ${"seed".padStart(10)} ${"passed".padStart(7)} ${"expected".padStart(9)} ${"unexpected".padStart(11)} ${"skipped".padStart(8)} ${"errors".padStart(7)} ${"wall".padStart(8)}  commit`;
 console.log(header);
-for (const db of databases) {
-  for (let run = 1; run <= runs; run++) {
+// Databases take turns, so that a series cut short still has runs of each.
+for (let run = 1; run <= runs; run++) {
+  for (const db of databases) {
     const row = await fullRun(db, run);
     rows.push(row);
     console.log(line(row));
