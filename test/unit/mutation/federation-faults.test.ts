@@ -34,47 +34,40 @@ afterAll(async () => {
   await new Promise<void>((resolve) => upstream.close(() => resolve()));
 });
 
-const fault = (id: string) => FEDERATION_FAULTS.find((f) => f.id === id)!;
-
-test("over TLS the proxy serves a certificate of the run CA and forwards to a listener that trusts only it", async () => {
+/** A TLS proxy with a run-CA certificate in front of the stand-in, with `id`'s fault injected (or none). */
+async function withProxy(id: string | undefined, use: (proxy: MutationProxy) => Promise<void>): Promise<void> {
   const certificate = await issueServerCertificate(ca, { names: ["127.0.0.1"] });
   const proxy = await MutationProxy.start(upstreamUrl, { certificate, caCertPem: ca.certPem });
+  proxy.inject(id === undefined ? undefined : FEDERATION_FAULTS.find((f) => f.id === id));
   try {
+    await use(proxy);
+  } finally {
+    await proxy.close();
+  }
+}
+
+test("over TLS the proxy serves a certificate of the run CA and forwards to a listener that trusts only it", () =>
+  withProxy(undefined, async (proxy) => {
     expect(proxy.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const response = await fetch(`${proxy.url}/_matrix/federation/v1/version`, { dispatcher: client });
     expect(await response.json()).toEqual({ url: "/_matrix/federation/v1/version" });
     expect(response.headers.get("content-type")).toBe("application/json");
-  } finally {
-    await proxy.close();
-  }
-});
+  }));
 
-test("event-signature-broken changes every signature of the PDUs /event returns and nothing else", async () => {
-  const certificate = await issueServerCertificate(ca, { names: ["127.0.0.1"] });
-  const proxy = await MutationProxy.start(upstreamUrl, { certificate, caCertPem: ca.certPem });
-  try {
-    proxy.inject(fault("federation/event-signature-broken"));
+test("event-signature-broken changes every signature of the PDUs /event returns and nothing else", () =>
+  withProxy("federation/event-signature-broken", async (proxy) => {
     const body = (await (await fetch(`${proxy.url}/_matrix/federation/v1/event/$e`, { dispatcher: client })).json()) as { pdus: typeof signed[] };
     expect(body.pdus[0]!.signatures.hs["ed25519:a"]).toBe("BAAAsignature");
     expect(body.pdus[0]!.content).toEqual(signed.content);
     expect(proxy.exercised).toBe(1);
-  } finally {
-    await proxy.close();
-  }
-});
+  }));
 
-test("x-matrix-not-enforced answers a refused unsigned transaction as accepted", async () => {
-  const certificate = await issueServerCertificate(ca, { names: ["127.0.0.1"] });
-  const proxy = await MutationProxy.start(upstreamUrl, { certificate, caCertPem: ca.certPem });
-  try {
-    proxy.inject(fault("federation/x-matrix-not-enforced"));
+test("x-matrix-not-enforced answers a refused unsigned transaction as accepted", () =>
+  withProxy("federation/x-matrix-not-enforced", async (proxy) => {
     const response = await fetch(`${proxy.url}/_matrix/federation/v1/send/t1`, { method: "PUT", body: "{}", dispatcher: client });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ pdus: {} });
-  } finally {
-    await proxy.close();
-  }
-});
+  }));
 
 test("every federation fault has a unique id, a server-server rule, federation suites meant to catch it, and is injected into the federation API", () => {
   expect(new Set(FEDERATION_FAULTS.map((f) => f.id)).size).toBe(FEDERATION_FAULTS.length);
