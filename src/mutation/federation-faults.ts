@@ -85,11 +85,11 @@ export const FEDERATION_FAULTS: readonly Fault[] = [
   },
 
   // Signing keys: the homeserver's own and those it keeps as a notary.
-  rewriteSuccess(base({ id: "federation/server-keys-signature-broken", class: "security", description: "the homeserver's key response carries a broken self-signature", rule: "server-server-api/#get_matrixkeyv2server", catchers: ["federation/keys-devices"] }),
+  rewriteSuccess(base({ id: "federation/server-keys-signature-broken", class: "security", description: "the homeserver's key response carries a broken self-signature", rule: "server-server-api/#get_matrixkeyv2server", catchers: ["federation/rooms", "signing/server-keys"] }),
     "GET", /^\/_matrix\/key\/v2\/server/, (body) => { breakSignatures(body); }),
-  rewriteSuccess(base({ id: "federation/server-keys-expired", class: "security", description: "the homeserver's key response says its keys expired an hour ago (the proxy cannot re-sign, so the self-signature no longer covers it)", rule: "server-server-api/#get_matrixkeyv2server", catchers: ["federation/keys-devices"] }),
+  rewriteSuccess(base({ id: "federation/server-keys-expired", class: "security", description: "the homeserver's key response says its keys expired an hour ago (the proxy cannot re-sign, so the self-signature no longer covers it)", rule: "server-server-api/#get_matrixkeyv2server", catchers: ["federation/rooms", "signing/server-keys"] }),
     "GET", /^\/_matrix\/key\/v2\/server/, (body) => ({ ...body, valid_until_ts: Date.now() - 3600_000 })),
-  rewriteSuccess(base({ id: "federation/server-keys-other-server-name", class: "security", description: "the homeserver's key response names another server", rule: "server-server-api/#get_matrixkeyv2server", catchers: ["federation/keys-devices"] }),
+  rewriteSuccess(base({ id: "federation/server-keys-other-server-name", class: "security", description: "the homeserver's key response names another server", rule: "server-server-api/#get_matrixkeyv2server", catchers: ["federation/rooms", "signing/server-keys"] }),
     "GET", /^\/_matrix\/key\/v2\/server/, (body) => ({ ...body, server_name: "elsewhere.example" })),
   rewriteSuccess(base({ id: "federation/notary-without-its-signature", class: "security", description: "a notary key query returns another server's keys without the notary's signature", rule: "server-server-api/#post_matrixkeyv2query", catchers: ["federation/keys-devices"] }),
     "POST", /^\/_matrix\/key\/v2\/query$/, (body) => {
