@@ -28,7 +28,7 @@ const separator = process.argv.indexOf("--");
 const extra = separator >= 0 ? process.argv.slice(separator + 1) : [];
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
 
-interface Row { db: string; run: number; seed: number | null; passed: number; expected: number; unexpected: number; skipped: number; errors: number; wallS: number; exitCode: number | null }
+interface Row { db: string; run: number; seed: number | null; passed: number; expected: number; unexpected: number; skipped: number; errors: number; runS: number; wallS: number; exitCode: number | null }
 
 /** One full shuffled run; the lock (when the machine has one) is held for this run only. */
 async function fullRun(db: string, run: number): Promise<Row> {
@@ -46,16 +46,17 @@ async function fullRun(db: string, run: number): Promise<Row> {
   try {
     const results = JSON.parse(await readFile(join(dir, "results.json"), "utf8")) as RunResults;
     const s = results.summary;
-    return { db, run, seed: results.selection.shuffleSeed ?? seed, passed: s.passed, expected: s.expectedFailures, unexpected: s.unexpectedFailures + s.unexpectedPasses, skipped: s.skipped, errors: results.errors.length, wallS, exitCode };
+    return { db, run, seed: results.selection.shuffleSeed ?? seed, passed: s.passed, expected: s.expectedFailures, unexpected: s.unexpectedFailures + s.unexpectedPasses, skipped: s.skipped, errors: results.errors.length, runS: results.durationMs / 1000, wallS, exitCode };
   } catch {
-    return { db, run, seed, passed: 0, expected: 0, unexpected: -1, skipped: 0, errors: 0, wallS, exitCode };
+    return { db, run, seed, passed: 0, expected: 0, unexpected: -1, skipped: 0, errors: 0, runS: 0, wallS, exitCode };
   }
 }
 
 const rows: Row[] = [];
 const line = (r: Row) =>
-  `${r.db.padEnd(9)} ${String(r.run).padStart(3)} ${String(r.seed).padStart(10)} ${String(r.passed).padStart(7)} ${String(r.expected).padStart(9)} ${String(r.unexpected === -1 ? "no results" : r.unexpected).padStart(11)} ${String(r.skipped).padStart(8)} ${String(r.errors).padStart(7)} ${r.wallS.toFixed(0).padStart(7)}s  ${commit}`;
-const header = `${"db".padEnd(9)} ${"run".padStart(3)} ${"seed".padStart(10)} ${"passed".padStart(7)} ${"expected".padStart(9)} ${"unexpected".padStart(11)} ${"skipped".padStart(8)} ${"errors".padStart(7)} ${"wall".padStart(8)}  commit`;
+  `${r.db.padEnd(9)} ${String(r.run).padStart(3)} ${String(r.seed).padStart(10)} ${String(r.passed).padStart(7)} ${String(r.expected).padStart(9)} ${String(r.unexpected === -1 ? "no results" : r.unexpected).padStart(11)} ${String(r.skipped).padStart(8)} ${String(r.errors).padStart(7)} ${r.runS.toFixed(0).padStart(6)}s ${r.wallS.toFixed(0).padStart(7)}s  ${commit}`;
+const header = `${"db".padEnd(9)} ${"run".padStart(3)} ${"seed".padStart(10)} ${"passed".padStart(7)} ${"expected".padStart(9)} ${"unexpected".padStart(11)} ${"skipped".padStart(8)} ${"errors".padStart(7)} ${"run".padStart(7)} ${"wall".padStart(8)}  commit`;
+// run: the run's own duration (results.json); wall: with the wait for the heavy-job lock.
 console.log(header);
 // Databases take turns, so that a series cut short still has runs of each.
 for (let run = 1; run <= runs; run++) {
