@@ -5,8 +5,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TARGET_NOT_A_HOMESERVER_EXIT_CODE } from "../run/preflight.ts";
+import { writeTargetFile } from "../deployment/target-file.ts";
 import type { Homeserver } from "../env/homeserver.ts";
+import { issueServerCertificate, type CertificatePair } from "../env/tls.ts";
+import { TARGET_NOT_A_HOMESERVER_EXIT_CODE } from "../run/preflight.ts";
 import type { Fault } from "./faults.ts";
 import { MutationProxy } from "./proxy.ts";
 
@@ -15,7 +17,13 @@ const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const RUN_DEADLINE_MS = 10 * 60_000;
 
 /** The homeserver of an environment the proxy fronts; suites get users through its profile's shared-secret registration. */
-export type MutationTarget = Pick<Homeserver, "baseUrl" | "serverName" | "profile" | "registrationSharedSecret">;
+export type MutationTarget = Pick<Homeserver, "baseUrl" | "serverName" | "profile" | "registrationSharedSecret"> & Partial<Pick<Homeserver, "federationUrl">>;
+
+/** The proxies in front of the homeserver: the client-server API's, and the federation listener's when the run CA is known. */
+interface Proxies {
+  client: MutationProxy;
+  federation?: MutationProxy;
+}
 
 export interface FaultOutcome {
   readonly fault: Fault;
@@ -34,13 +42,28 @@ type Outcomes = Map<string, Outcome>;
 const PREFLIGHT = "gauntlet run pre-flight (GET /_matrix/client/versions)";
 
 
-/** Runs suites through the proxy with `gauntlet run --url` and returns each test's outcome. */
-async function runSuites(proxy: MutationProxy, target: MutationTarget, suites: readonly string[]): Promise<Outcomes> {
+/** Runs suites with `gauntlet run --target` against a target file that names the proxies, and returns each test's outcome. */
+async function runSuites(proxies: Proxies, target: MutationTarget, ca: CertificatePair | undefined, suites: readonly string[]): Promise<Outcomes> {
   const out = await mkdtemp(join(tmpdir(), "gauntlet-mutation-"));
+  // The target file holds the registration secret and the CA key: mode 0600, removed after the run.
+  const channel = writeTargetFile({
+    version: 2,
+    runId: null,
+    requestTimeoutMs: 15_000,
+    ...(ca && proxies.federation ? { ca } : {}),
+    homeservers: [{
+      name: "hs1",
+      implementation: target.profile,
+      baseUrl: proxies.client.url,
+      serverName: target.serverName,
+      ...(proxies.federation ? { federationUrl: proxies.federation.url } : {}),
+      provisioning: { kind: "profile", profile: target.profile, registrationSharedSecret: target.registrationSharedSecret },
+    }],
+  });
   try {
-    const args = [CLI, "run", "--url", proxy.url, "--server-name", target.serverName, "--hs", target.profile, "--out", out, "--no-allure", "--quiet"];
+    const args = [CLI, "run", "--target", channel.file, "--out", out, "--no-allure", "--quiet"];
     for (const suite of suites) args.push("--suite", suite);
-    const child = spawn(process.execPath, [...args, "--registration-secret", target.registrationSharedSecret], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
     const timer = setTimeout(() => child.kill("SIGTERM"), RUN_DEADLINE_MS);
@@ -56,8 +79,21 @@ async function runSuites(proxy: MutationProxy, target: MutationTarget, suites: r
     }
     return new Map([[PREFLIGHT, "passed"], ...results.tests.map((test): [string, Outcome] => [test.id, test.status])]);
   } finally {
+    channel.remove();
     await rm(out, { recursive: true, force: true });
   }
+}
+
+/** Starts the proxies; the federation one only when the faults need it, with a certificate from the run CA. */
+async function startProxies(target: MutationTarget, ca: CertificatePair | undefined, faults: readonly Fault[]): Promise<Proxies> {
+  const client = await MutationProxy.start(target.baseUrl);
+  if (!faults.some((fault) => fault.api === "federation")) return { client };
+  if (!ca || !target.federationUrl) {
+    await client.close();
+    throw new Error("federation faults need the homeserver's federation URL and the run CA it trusts: check an environment Gauntlet started");
+  }
+  const certificate = await issueServerCertificate(ca, { names: ["127.0.0.1", "localhost"] });
+  return { client, federation: await MutationProxy.start(target.federationUrl, { certificate, caCertPem: ca.certPem }) };
 }
 
 /**
@@ -69,25 +105,28 @@ export async function checkFaults(
   faults: readonly Fault[],
   suitesOf: (fault: Fault) => readonly string[],
   progress: (line: string) => void = () => {},
+  ca?: CertificatePair,
 ): Promise<FaultOutcome[]> {
-  const proxy = await MutationProxy.start(target.baseUrl);
+  const proxies = await startProxies(target, ca, faults);
   try {
     const everySuite = [...new Set(faults.flatMap((fault) => suitesOf(fault)))].sort();
     progress(`baseline: ${everySuite.join(", ")} with no fault`);
-    proxy.inject(undefined);
-    const baseline = await runSuites(proxy, target, everySuite);
+    const baseline = await runSuites(proxies, target, ca, everySuite);
     const outcomes: FaultOutcome[] = [];
     for (const fault of faults) {
       const suites = suitesOf(fault);
+      const proxy = fault.api === "federation" ? proxies.federation! : proxies.client;
       proxy.inject(fault);
-      const faulted = await runSuites(proxy, target, suites);
+      const faulted = await runSuites(proxies, target, ca, suites);
+      const exercised = proxy.exercised;
+      proxy.inject(undefined);
       const caughtBy = [...faulted].filter(([id, status]) => status === "failed" && baseline.get(id) === "passed").map(([id]) => id);
-      outcomes.push({ fault, exercised: proxy.exercised, caughtBy, suites });
-      progress(`${fault.id}: ${caughtBy.length > 0 ? `caught by ${caughtBy.length} test(s)` : proxy.exercised > 0 ? "NOT caught" : "never exercised"}`);
+      outcomes.push({ fault, exercised, caughtBy, suites });
+      progress(`${fault.id}: ${caughtBy.length > 0 ? `caught by ${caughtBy.length} test(s)` : exercised > 0 ? "NOT caught" : "never exercised"}`);
     }
     return outcomes;
   } finally {
-    proxy.inject(undefined);
-    await proxy.close();
+    await proxies.client.close();
+    await proxies.federation?.close();
   }
 }

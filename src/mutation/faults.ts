@@ -14,9 +14,13 @@ export interface Fault extends Interceptor {
   readonly rule: string;
   /** Suite ids (`client/sync`) whose tests should fail while the fault is injected. */
   readonly catchers: readonly string[];
+  /** Which of the homeserver's APIs the fault is injected into; default the client-server API. */
+  readonly api?: "client" | "federation";
+  /** Set when no spec rule forbids what the fault does: why it may go uncaught. */
+  readonly unforbidden?: string;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 const CLIENT = "/_matrix/client/";
 
@@ -24,15 +28,15 @@ function pathOf(request: ProxyRequest): string {
   return request.path.replace(/\?.*$/, "");
 }
 
-function route(method: string | undefined, pattern: RegExp): (request: ProxyRequest) => boolean {
+export function route(method: string | undefined, pattern: RegExp): (request: ProxyRequest) => boolean {
   return (request) => (method === undefined || request.method === method) && pattern.test(pathOf(request));
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): ProxyResponse {
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ProxyResponse {
   return { status, headers: { ...headers, "content-type": "application/json" }, body: Buffer.from(JSON.stringify(body)) };
 }
 
-function parse(response: ProxyResponse): Json | undefined {
+export function parse(response: ProxyResponse): Json | undefined {
   try {
     const value = JSON.parse(response.body.toString("utf8")) as unknown;
     return value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
@@ -50,7 +54,7 @@ function withToken(request: ProxyRequest, token: string): ProxyRequest {
 }
 
 /** A fault that rewrites the JSON of successful responses of some route. */
-function rewriteSuccess(
+export function rewriteSuccess(
   base: Omit<Fault, "applies" | "handle">,
   method: string | undefined,
   pattern: RegExp,
@@ -69,7 +73,7 @@ function rewriteSuccess(
 }
 
 /** A fault that changes error answers (by errcode) into other ones. */
-function rewriteError(base: Omit<Fault, "applies" | "handle">, errcode: string, replacement: (status: number, body: Json) => ProxyResponse, pattern = /./): Fault {
+export function rewriteError(base: Omit<Fault, "applies" | "handle">, errcode: string, replacement: (status: number, body: Json) => ProxyResponse, pattern = /./): Fault {
   return {
     ...base,
     applies: route(undefined, pattern),

@@ -1,9 +1,19 @@
-// A fault-injecting proxy between the suites and a real homeserver's client-server API: with no
-// fault it forwards every request unchanged; with one it makes the homeserver look as if it
-// broke one rule of the spec, so that a run through it shows whether some test notices.
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+// A fault-injecting proxy between the suites and a real homeserver's client-server API (or, over
+// TLS with the run CA, its federation API): with no fault it forwards every request unchanged;
+// with one it makes the homeserver look as if it broke one rule of the spec, so that a run
+// through it shows whether some test notices.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { Agent, fetch as undiciFetch } from "undici";
+import type { CertificatePair } from "../env/tls.ts";
 import { isLoopbackAddress } from "../net/loopback.ts";
+
+/** For a federation listener: the proxy serves this certificate and trusts only this CA upstream. */
+export interface ProxyTls {
+  certificate: CertificatePair;
+  caCertPem: string;
+}
 
 /** A request as the proxy holds it: whole, so that a fault can read and rewrite it. */
 export interface ProxyRequest {
@@ -42,9 +52,10 @@ export interface Interceptor {
 const MAX_BODY = 64 * 1024 * 1024;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "content-length", "host"]);
 
-function plainHeaders(raw: IncomingHttpHeaders | Headers): Record<string, string> {
+function plainHeaders(raw: IncomingHttpHeaders | Iterable<[string, string]>): Record<string, string> {
   const headers: Record<string, string> = {};
-  const entries = raw instanceof Headers ? [...raw.entries()] : Object.entries(raw);
+  // Fetch's Headers (undici's class, not always the global one) iterate; node's are a plain object.
+  const entries = Symbol.iterator in raw ? [...(raw as Iterable<[string, string]>)] : Object.entries(raw);
   for (const [name, value] of entries) {
     if (value === undefined || HOP_BY_HOP.has(name.toLowerCase())) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
@@ -55,6 +66,7 @@ function plainHeaders(raw: IncomingHttpHeaders | Headers): Record<string, string
 export class MutationProxy {
   readonly #server: Server;
   readonly #upstream: URL;
+  readonly #agent: Agent | undefined;
   readonly #tokens = new Map<string, string>();
   readonly #users = new Map<string, string>();
   #fault: Interceptor | undefined;
@@ -62,20 +74,21 @@ export class MutationProxy {
   exercised = 0;
   readonly url: string;
 
-  private constructor(server: Server, upstream: URL, url: string) {
+  private constructor(server: Server, upstream: URL, url: string, agent: Agent | undefined) {
     this.#server = server;
     this.#upstream = upstream;
+    this.#agent = agent;
     this.url = url;
   }
 
-  /** Listens on 127.0.0.1 and forwards to `upstream`, which must be a loopback URL. */
-  static async start(upstream: string): Promise<MutationProxy> {
+  /** Listens on 127.0.0.1 and forwards to `upstream`, which must be a loopback URL; with `tls`, over HTTPS both ways. */
+  static async start(upstream: string, tls?: ProxyTls): Promise<MutationProxy> {
     const target = new URL(upstream);
     if (!isLoopbackAddress(target.hostname.replace(/^\[|\]$/g, ""))) {
       throw new Error(`the mutation proxy forwards only to loopback addresses; ${upstream} is not one`);
     }
     let proxy: MutationProxy | undefined;
-    const server = createServer((incoming, outgoing) => {
+    const serve = (incoming: IncomingMessage, outgoing: ServerResponse) => {
       const chunks: Buffer[] = [];
       let size = 0;
       incoming.on("data", (chunk: Buffer) => {
@@ -97,10 +110,12 @@ export class MutationProxy {
             outgoing.end(JSON.stringify({ errcode: "M_UNKNOWN", error: `mutation proxy: ${error.message}` }));
           });
       });
-    });
+    };
+    const server: Server = tls ? createTlsServer({ cert: tls.certificate.certPem, key: tls.certificate.keyPem }, serve) : createServer(serve);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new MutationProxy(server, target, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const agent = tls ? new Agent({ connect: { ca: tls.caCertPem } }) : undefined;
+    proxy = new MutationProxy(server, target, `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`, agent);
     return proxy;
   }
 
@@ -127,7 +142,8 @@ export class MutationProxy {
   }
 
   async #forward(request: ProxyRequest): Promise<ProxyResponse> {
-    const response = await fetch(new URL(request.path, this.#upstream), {
+    const response = await undiciFetch(new URL(request.path, this.#upstream), {
+      ...(this.#agent ? { dispatcher: this.#agent } : {}),
       method: request.method,
       headers: request.headers,
       ...(request.body.length > 0 && request.method !== "GET" && request.method !== "HEAD" ? { body: request.body } : {}),
@@ -160,5 +176,6 @@ export class MutationProxy {
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#agent?.close();
   }
 }

@@ -1,5 +1,5 @@
 import { UserError } from "../errors/user-error.ts";
-import type { TargetHomeserver } from "../deployment/target-file.ts";
+import { readTargetFile, TARGET_FILE_VARIABLE, type TargetHomeserver } from "../deployment/target-file.ts";
 import { Environment, startEnvironment, type EnvironmentOptions } from "../env/environment.ts";
 import type { CertificatePair } from "../env/tls.ts";
 import { claimRun, releaseRun, removeOrphanedRuns } from "./ownership.ts";
@@ -9,7 +9,9 @@ import type { WatchedContainer } from "./watchdog.ts";
 export type TargetRequest =
   | { kind: "start"; options: EnvironmentOptions }
   | { kind: "run"; runId: string }
-  | { kind: "url"; url: string; implementation: string; serverName?: string; registrationSecret?: string };
+  | { kind: "url"; url: string; implementation: string; serverName?: string; registrationSecret?: string }
+  /** A target file as `gauntlet run` hands its suites (the mutation check writes one naming its proxies). */
+  | { kind: "file"; path: string };
 
 /** The deployment under test, ready for the suites; `close` tears down what was started for it. */
 export interface OpenTarget {
@@ -57,6 +59,17 @@ export function urlTarget(request: Extract<TargetRequest, { kind: "url" }>): Tar
   };
 }
 
+/** The deployment a target file describes, taken as it is: nothing to watch or tear down. */
+function fileTarget(path: string): OpenTarget {
+  let file;
+  try {
+    file = readTargetFile({ [TARGET_FILE_VARIABLE]: path });
+  } catch (error) {
+    throw new UserError(`--target ${path}: ${(error as Error).message}`, 2);
+  }
+  return { runId: file.runId, database: null, homeservers: file.homeservers, ...(file.ca ? { ca: file.ca } : {}), containers: [], environmentMs: 0, close: async () => {} };
+}
+
 /** Each homeserver's container, and the PostgreSQL container every one of them depends on. */
 export function containersOfEnvironment(environment: Environment): WatchedContainer[] {
   const { state } = environment;
@@ -85,6 +98,7 @@ function environmentTarget(environment: Environment, environmentMs: number, clos
 export async function openTarget(request: TargetRequest, options: { keep: boolean; signal: AbortSignal; progress: (line: string) => void }): Promise<OpenTarget> {
   const started = Date.now();
   if (request.kind === "url") return { runId: null, database: null, homeservers: [urlTarget(request)], containers: [], environmentMs: 0, close: async () => {} };
+  if (request.kind === "file") return fileTarget(request.path);
   if (request.kind === "run") {
     let environment: Environment;
     try {

@@ -2,6 +2,7 @@ import { federationEndpoints } from "../../src/federation/endpoints.ts";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { expectMatrixError } from "../../src/client/matchers.ts";
 import { isMessage, joinedRoom, timelineHas } from "../../src/client/sync.ts";
+import { computeEventId, referencedEventIds } from "../../src/protocol/index.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
 
 describe("joining rooms over federation", () => {
@@ -51,7 +52,10 @@ describe("joining rooms over federation", () => {
     async ({ alice, hs, peer }) => {
       const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
       const room = await peer.joinRemoteRoom(hs.serverName, roomId, "visitor");
-      expect(room.stateEvent("m.room.create")).toBeDefined();
+      const create = room.stateEvent("m.room.create");
+      expect(create).toBeDefined();
+      // make_join names the version the room was created with (room versions: absent means "1").
+      expect(room.version.id).toBe(String(create!.pdu.content["room_version"] ?? "1"));
       expect(room.stateEvent("m.room.member", peer.userId("visitor"))).toBeDefined();
       // Every state event handed over in send_join must carry valid signatures and hashes.
       for (const stored of room.currentState()) {
@@ -60,6 +64,25 @@ describe("joining rooms over federation", () => {
       const eventId = await alice.mustSendMessage(roomId, "welcome");
       expect((await peer.waitForPdu((p) => p.eventId === eventId)).rejected).toBeUndefined();
       await alice.syncUntil(joinedRoom(roomId));
+    },
+  );
+
+  test(
+    "send_join's auth_chain holds the auth events of every state event it returns",
+    covers([federationEndpoints.makeJoin, federationEndpoints.sendJoin], "server-server-api/#put_matrixfederationv2send_joinroomideventid"),
+    async ({ alice, hs, peer }) => {
+      const roomId = await alice.mustCreateRoom({ preset: "public_chat" });
+      const remote = peer.to(hs);
+      const template = remote.must(await remote.makeJoin(roomId, peer.userId("chained")));
+      const version = template.room_version ?? "1";
+      const join = peer.sign({ ...template.event, origin_server_ts: Date.now() }, version);
+      const result = remote.must(await remote.sendJoin(roomId, computeEventId(join, version), join));
+      // auth_chain: "The auth chain for the entire current room state prior to the join event."
+      const chain = new Set(result.auth_chain.map((pdu) => computeEventId(pdu, version)));
+      expect(result.state.length).toBeGreaterThan(0);
+      for (const pdu of result.state) {
+        for (const authId of referencedEventIds(pdu["auth_events"] as string[])) expect(chain.has(authId), `auth event ${authId} of ${pdu.type}`).toBe(true);
+      }
     },
   );
 

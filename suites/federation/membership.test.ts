@@ -212,6 +212,26 @@ describe("refused joins and transactions", () => {
   );
 
   test(
+    "a request without an X-Matrix authorization is 401",
+    covers([fed.queryProfile], "server-server-api/#request-authentication"),
+    async ({ alice, hs, peer }) => {
+      // "Every HTTP request made by a homeserver is authenticated using public key digital signatures."
+      const response = await peer.to(hs).call(fed.queryProfile, { query: { user_id: alice.userId }, auth: "none" });
+      expect(response.status, response.text).toBe(401);
+    },
+  );
+
+  test(
+    "a request signed with a key the origin did not publish is 401",
+    covers([fed.queryProfile], "server-server-api/#request-authentication"),
+    async ({ alice, hs, peer }) => {
+      // The peer's key ID, signed with another key: the signature does not verify against the published key.
+      const response = await peer.to(hs).call(fed.queryProfile, { query: { user_id: alice.userId }, auth: { seed: randomBytes(32) } });
+      expect(response.status, response.text).toBe(401);
+    },
+  );
+
+  test(
     "a knock is refused to a user the room has banned, 403 M_FORBIDDEN",
     covers([fed.makeKnock], "server-server-api/#get_matrixfederationv1make_knockroomiduserid"),
     async ({ alice, hs, peer }) => {

@@ -113,6 +113,28 @@ describe("public room directory", () => {
       expect(page.chunk.map((room) => room.room_id)).toEqual([roomId]);
     },
   );
+  test(
+    "the room directory another server reads holds at most limit rooms, with next_batch while more follow",
+    covers([fed.publicRooms], "server-server-api/#get_matrixfederationv1publicrooms"),
+    async ({ alice, hs, peer }) => {
+      const published = [
+        await alice.mustCreateRoom({ preset: "public_chat", visibility: "public", name: `fed page ${unique()}` }),
+        await alice.mustCreateRoom({ preset: "public_chat", visibility: "public", name: `fed page ${unique()}` }),
+      ];
+      const remote = peer.to(hs);
+      // The directory may lag behind the publication: read it until both rooms show, bounded.
+      await readUntil(
+        "both rooms in the federation room directory",
+        async () => remote.must(await remote.publicRooms({ limit: 100 })),
+        (body) => published.every((roomId) => body.chunk.some((room) => room.room_id === roomId)),
+        { timeoutMs: 20_000 },
+      );
+      const page = remote.must(await remote.publicRooms({ limit: 1 }));
+      expect(page.chunk).toHaveLength(1);
+      // "The absence of this token means there are no more results to fetch": here at least one more follows.
+      expect(typeof page.next_batch, JSON.stringify(page)).toBe("string");
+    },
+  );
 });
 
 describe("space hierarchy", () => {

@@ -88,7 +88,11 @@ describe("state resolution over federation: fixtures/state-res replayed through 
     const title = `${file}: ${question} in room version ${verdict.roomVersion}${verdict.note ? ` (${verdict.note})` : ""}`;
     const endpointsCovered = [federationEndpoints.invite, federationEndpoints.makeJoin, federationEndpoints.sendJoin, federationEndpoints.sendTransaction, federationEndpoints.stateIds, ...(fixture.question.kind === "state_sets" ? [federationEndpoints.missingEvents] : [])];
 
-    test(title, covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), async ({ alice: resident, hs, peer }) => {
+    // A homeserver processes a room's inbound PDUs one after another; in a full run on two cores
+    // Synapse took ~1 s per PDU, more while other rooms compete: the deadline grows with the PDUs
+    // sent (the fixture's events, the target, a claimed fork's tip), and the test's with it.
+    const landingMs = 30_000 + 3_000 * (fixture.events.length + 2);
+    test(title, { ...covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), timeout: landingMs + 60_000 }, async ({ alice: resident, hs, peer }) => {
       const replay = StateResReplay.start(fixture, { serverName: peer.serverName, sign: (event, version) => peer.sign(event, version) });
       const room = replay.room;
       peer.rooms.set(room.roomId, room);
@@ -117,7 +121,7 @@ describe("state resolution over federation: fixtures/state-res replayed through 
       const requestsBefore = peer.requests.length;
       await sendReplay(peer, hs.serverName, replay, plan);
       // Inbound PDUs are processed after /send answers: wait until the target reaches the timeline.
-      const landed = await resident.syncUntil(timelineHas(room.roomId, eventWithId(target)), { timeoutMs: 30_000 }).then(
+      const landed = await resident.syncUntil(timelineHas(room.roomId, eventWithId(target)), { timeoutMs: landingMs }).then(
         () => undefined,
         (error: Error) => error.message,
       );

@@ -8,6 +8,7 @@ import { abortOnSignals, exitCodeFor, stderrProgress } from "../progress.ts";
 interface RunArgs extends EnvironmentArgs {
   run?: string;
   url?: string;
+  target?: string;
   registrationSecret?: string;
   serverName?: string;
   suite: string[];
@@ -26,6 +27,7 @@ interface RunArgs extends EnvironmentArgs {
 }
 
 function targetOf(argv: RunArgs): TargetRequest {
+  if (argv.target) return { kind: "file", path: argv.target };
   if (argv.url) {
     return {
       kind: "url",
@@ -47,6 +49,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .default("servers", 2)
       .option("run", { type: "string", describe: "test a running environment (`gauntlet env up`) instead of starting one" })
       .option("url", { type: "string", describe: "test an existing homeserver at this client-server base URL" })
+      .option("target", { type: "string", describe: "test the deployment a target file describes (the JSON file gauntlet run hands its suites, e.g. one the mutation check writes)" })
       .option("registration-secret", { type: "string", describe: "with --url: the profile's admin registration secret; without it users register through open registration (m.login.dummy)" })
       .option("server-name", { type: "string", describe: "with --url: the homeserver's server name (default: the URL's host:port)" })
       .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite ids or folders to run (e.g. client/login, client); default all" })
@@ -62,7 +65,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("shuffle", { type: "string", describe: "run files and tests in a random order; the seed is printed, --shuffle SEED repeats an order" })
       .option("request-timeout", { type: "number", default: 15, describe: "seconds any one request to the homeserver may take (long-polls add their poll time)" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress lines on stderr" })
-      .conflicts("run", "url") as unknown as Argv<RunArgs>,
+      .conflicts("run", "url")
+      .conflicts("target", ["run", "url"]) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     const controller = new AbortController();
     const signals = abortOnSignals(controller);
