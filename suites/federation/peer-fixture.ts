@@ -1,3 +1,4 @@
+import { describePduViolations } from "../../src/federation/pdu-check.ts";
 import { FederationPeer } from "../../src/federation/peer.ts";
 import { test as base } from "../fixtures.ts";
 
@@ -21,7 +22,10 @@ export const test = base.extend<{
       log: requests,
     }).start();
     await use(peer);
-    await peer.stop();
+    // Everything the homeserver sent the peer during the test is checked against the reference:
+    // a violation fails the test that caused it, naming the event and the rule it broke.
+    const violations = await peer.sentPduViolations().finally(() => peer.stop());
+    if (violations.length > 0) throw new Error(`the homeserver sent PDUs that break the server-server API:\n${describePduViolations(violations)}`);
   },
 });
 
