@@ -88,7 +88,7 @@ describe("state resolution over federation: fixtures/state-res replayed through 
     const title = `${file}: ${question} in room version ${verdict.roomVersion}${verdict.note ? ` (${verdict.note})` : ""}`;
     const endpointsCovered = [federationEndpoints.invite, federationEndpoints.makeJoin, federationEndpoints.sendJoin, federationEndpoints.sendTransaction, federationEndpoints.stateIds, ...(fixture.question.kind === "state_sets" ? [federationEndpoints.missingEvents] : [])];
 
-    test(title, covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), async ({ alice: resident, hs, peer }) => {
+    test(title, covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), async ({ alice: resident, hs, peer, skip }) => {
       const replay = StateResReplay.start(fixture, { serverName: peer.serverName, sign: (event, version) => peer.sign(event, version) });
       const room = replay.room;
       peer.rooms.set(room.roomId, room);
@@ -102,6 +102,9 @@ describe("state resolution over federation: fixtures/state-res replayed through 
       const plan = replay.build(join!.eventId);
       const target = plan.target.eventId;
       const expected = replay.expectedState();
+      // Members the replay had to add may change the answer: then the question cannot be asked, which is no failure of the homeserver.
+      const augmentation = replay.augmentationProblem(target);
+      if (augmentation) skip(`${file}: not replayable, it ${augmentation}`);
 
       // The replay itself must reproduce the fixture under the reference resolver; otherwise a
       // mismatch below would be the replay's, not the homeserver's.
