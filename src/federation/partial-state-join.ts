@@ -1,5 +1,6 @@
 import type { JsonValue, Pdu } from "../protocol/index.ts";
 import type { FederationPeer } from "./peer.ts";
+import { sendJoin, type SendJoinAnswer } from "./peer-routes.ts";
 import { matrixError, type Reply, type RouteRequest } from "./peer-server.ts";
 import type { PeerRoom, StoredEvent } from "./room.ts";
 
@@ -10,6 +11,8 @@ export interface PartialStateJoins {
   /** Event IDs of joins answered with the full state (the joining server did not ask to omit members). */
   readonly full: string[];
 }
+
+const pdus = (events: StoredEvent[]): JsonValue[] => events.map((e) => e.pdu);
 
 const SEND_JOIN = /^\/_matrix\/federation\/v2\/send_join\/([^/]+)\/([^/]+)$/;
 
@@ -34,28 +37,20 @@ function reducedState(room: PeerRoom, state: StoredEvent[], joiner: string): Sto
  */
 export function answerPartialStateJoins(peer: FederationPeer): PartialStateJoins {
   const record: PartialStateJoins = { omitted: [], full: [] };
-  peer.handle("PUT", SEND_JOIN, async (request: RouteRequest): Promise<Reply> => {
+  peer.handle("PUT", SEND_JOIN, (request: RouteRequest): Promise<Reply> => {
     const [roomId = "", eventId = ""] = request.params;
-    const room = peer.rooms.get(roomId);
-    if (!room) return matrixError(404, "M_NOT_FOUND", `the peer hosts no room ${roomId}`);
-    const pdu = request.body as Pdu;
-    const problem = await peer.verifyPdu(pdu, room.version);
-    if (problem) return matrixError(403, "M_FORBIDDEN", `join event signature: ${problem}`);
-    const stateBefore = room.currentState();
-    let stored: StoredEvent;
-    try {
-      stored = room.append(pdu);
-    } catch (error) {
-      return matrixError(403, "M_FORBIDDEN", (error as Error).message);
-    }
+    const room = peer.rooms.get(roomId) ?? matrixError(404, "M_NOT_FOUND", `the peer hosts no room ${roomId}`);
     const omit = request.query.get("omit_members") === "true";
-    (omit ? record.omitted : record.full).push(eventId);
-    const state = omit ? reducedState(room, stateBefore, String(pdu["state_key"])) : stateBefore;
-    const inState = new Set(state.map((e) => e.eventId));
-    const chain = room.authChain([stored.eventId, ...state.map((e) => e.eventId)]).filter((e) => !omit || !inState.has(e.eventId));
-    const pdus = (events: StoredEvent[]): JsonValue[] => events.map((e) => e.pdu);
-    const servers = [...new Set([peer.serverName, ...room.joinedServers()])];
-    return { status: 200, body: { origin: peer.serverName, event: stored.pdu, state: pdus(state), auth_chain: pdus(chain), members_omitted: omit, ...(omit ? { servers_in_room: servers } : {}) } };
+    const answer: SendJoinAnswer = (hosted, stateBefore, join) => {
+      (omit ? record.omitted : record.full).push(eventId);
+      const state = omit ? reducedState(hosted, stateBefore, String(join.pdu["state_key"])) : stateBefore;
+      const inState = new Set(state.map((e) => e.eventId));
+      // "any events that are returned in state may be omitted from auth_chain"
+      const chain = hosted.authChain([join.eventId, ...state.map((e) => e.eventId)]).filter((e) => !omit || !inState.has(e.eventId));
+      const servers = [...new Set([peer.serverName, ...hosted.joinedServers()])];
+      return { origin: peer.serverName, event: join.pdu, state: pdus(state), auth_chain: pdus(chain), members_omitted: omit, ...(omit ? { servers_in_room: servers } : {}) };
+    };
+    return sendJoin(peer, room, request.body as Pdu, answer);
   });
   return record;
 }
