@@ -117,8 +117,19 @@ function historyRoutes(peer: ResidentServer): Route[] {
   return routes;
 }
 
-/** Accepts a signed join into a room the peer hosts, answering with the state and auth chain before it. */
-async function sendJoin(peer: ResidentServer, room: PeerRoom | Reply, pdu: Pdu): Promise<Reply> {
+/** The body of a send_join answer, from the state before the join and the join as appended. */
+export type SendJoinAnswer = (room: PeerRoom, stateBefore: StoredEvent[], join: StoredEvent) => JsonObject;
+
+/** The full answer: the whole state before the join and the auth chain of it and of the join. */
+function fullJoinAnswer(peer: Pick<ResidentServer, "serverName">): SendJoinAnswer {
+  return (room, stateBefore, stored) => {
+    const chain = room.authChain([stored.eventId, ...stateBefore.map((s) => s.eventId)]);
+    return { origin: peer.serverName, event: stored.pdu, state: pdus(stateBefore), auth_chain: pdus(chain), members_omitted: false };
+  };
+}
+
+/** Accepts a signed join into a room the peer hosts, answering with the state and auth chain before it (or what `answer` makes of them). */
+export async function sendJoin(peer: Pick<ResidentServer, "serverName" | "verifyPdu">, room: PeerRoom | Reply, pdu: Pdu, answer: SendJoinAnswer = fullJoinAnswer(peer)): Promise<Reply> {
   if ("status" in room) return room;
   const problem = await peer.verifyPdu(pdu, room.version);
   if (problem) return matrixError(403, "M_FORBIDDEN", `join event signature: ${problem}`);
@@ -129,8 +140,7 @@ async function sendJoin(peer: ResidentServer, room: PeerRoom | Reply, pdu: Pdu):
   } catch (error) {
     return matrixError(403, "M_FORBIDDEN", (error as Error).message);
   }
-  const chain = room.authChain([stored.eventId, ...stateBefore.map((s) => s.eventId)]);
-  return { status: 200, body: { origin: peer.serverName, event: stored.pdu, state: pdus(stateBefore), auth_chain: pdus(chain), members_omitted: false } };
+  return { status: 200, body: answer(room, stateBefore, stored) };
 }
 
 /** Checks and appends each PDU of a transaction, answering with a result per PDU (server-server-api/#put_matrixfederationv1sendtxnid). */

@@ -19,7 +19,9 @@ import type { ExchangeLog } from "../client/exchange.ts";
 import { Recorder } from "../recording/recorder.ts";
 import { PeerServer, type InboundRequest, type RouteHandler } from "./peer-server.ts";
 import { residentRoutes, type ReceivedPdu } from "./peer-routes.ts";
-import { RemoteServer } from "./remote-server.ts";
+import { RemoteServer, type ObservedAnswer } from "./remote-server.ts";
+import { auditSentPdus, stateMapOf } from "./sent-pdu-audit.ts";
+import type { PduViolation } from "./pdu-check.ts";
 import { FederationClient, type FederationDirectory } from "./transport.ts";
 import { RemoteKeyStore } from "./remote-keys.ts";
 import { PeerRoom, type NewEvent, type StoredEvent } from "./room.ts";
@@ -50,6 +52,7 @@ export class FederationPeer {
   readonly #options: FederationPeerOptions;
   readonly #server: PeerServer;
   readonly #received = new Recorder<ReceivedPdu>();
+  readonly #answers: ObservedAnswer[] = [];
   #client: FederationClient | undefined;
   #keys: RemoteKeyStore | undefined;
   #txn = 0;
@@ -129,7 +132,22 @@ export class FederationPeer {
   /** The server-server API of another server, as the peer calls it: `peer.to(hs).makeJoin(...)`. */
   to(server: string | { serverName: string }): RemoteServer {
     const name = typeof server === "string" ? server : server.serverName;
-    return new RemoteServer(name, this.client, (request, seed) => this.authorization(request, seed), this.#options.log);
+    return new RemoteServer(name, this.client, (request, seed) => this.authorization(request, seed), this.#options.log, (answer) => this.#answers.push(answer));
+  }
+
+  /**
+   * Every rule the PDUs other servers sent the peer broke, in requests and in answers to the
+   * peer's requests so far: content hash, signatures, event ID, and for their own events
+   * auth_events and prev_events (see `auditSentPdus`). Empty when all is well.
+   */
+  sentPduViolations(): Promise<PduViolation[]> {
+    return auditSentPdus({
+      peerName: this.serverName,
+      rooms: this.rooms,
+      requests: this.requests,
+      answers: this.#answers,
+      key: async (server, keyId) => (server === this.serverName ? this.#key.publicKey : this.#remoteKeys.key(server, keyId).catch(() => undefined)),
+    });
   }
 
   /** Adds a route ahead of the built-in ones; the pattern matches the path without query. */
@@ -229,6 +247,8 @@ export class FederationPeer {
     room.adopt(result.auth_chain, false);
     room.adopt(result.state, true);
     room.adopt([result.event ?? join], true);
+    // The state before the join is the one send_join returned (server-server-api/#put_matrixfederationv2send_joinroomideventid).
+    if (result.members_omitted !== true) room.claimStateBefore(eventId, stateMapOf(result.state, room.version));
     room.extremities = [eventId];
     this.rooms.set(roomId, room);
     return room;

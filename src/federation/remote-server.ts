@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { headerFields, type MatrixResponse } from "../client/client.ts";
-import { endpointName, fillTemplate } from "../client/endpoint.ts";
+import { endpointName, fillTemplate, type HttpMethod } from "../client/endpoint.ts";
 import { SchemaViolationError, UnexpectedResponseError } from "../client/errors.ts";
 import { noteAssertion, type Exchange, type ExchangeLog } from "../client/exchange.ts";
 import { checkSchema, describeProblems } from "../client/schema-check.ts";
@@ -22,12 +22,23 @@ export interface FederationCallOptions {
   query?: FederationQuery;
   body?: JsonValue;
   auth?: FederationAuth;
+  /** Another method than the endpoint's, on the endpoint's path: for the spec's 405 M_UNRECOGNIZED (server-server-api/#unsupported-endpoints). */
+  method?: HttpMethod;
 }
 
 /** A server-server response: the client's response shape, plus the raw body for multipart media. */
 export interface FederationResult<T> extends MatrixResponse<T> {
   text: string;
   bytes: Buffer;
+}
+
+/** A request the peer made and what the other server answered, for checks of what that server sends. */
+export interface ObservedAnswer {
+  server: string;
+  ep: FederationEndpoint;
+  options: FederationCallOptions;
+  status: number;
+  body: unknown;
 }
 
 /** Signs an X-Matrix Authorization header as the peer, optionally with another destination or key. */
@@ -55,29 +66,32 @@ export class RemoteServer {
   readonly log: ExchangeLog | undefined;
   readonly #transport: FederationClient;
   readonly #sign: RequestSigner;
+  readonly #observe: ((answer: ObservedAnswer) => void) | undefined;
 
-  constructor(serverName: string, transport: FederationClient, sign: RequestSigner, log?: ExchangeLog) {
+  constructor(serverName: string, transport: FederationClient, sign: RequestSigner, log?: ExchangeLog, observe?: (answer: ObservedAnswer) => void) {
     this.serverName = serverName;
     this.#transport = transport;
     this.#sign = sign;
     this.log = log;
+    this.#observe = observe;
   }
 
   /** Performs one request; resolves for any HTTP status, rejects when a success body breaks the endpoint's schema. */
   async call<S extends z.ZodType>(ep: FederationEndpoint<S>, options: FederationCallOptions = {}): Promise<FederationResult<z.infer<S>>> {
     const uri = `${fillTemplate(ep.template, options.path ?? {})}${queryString(options.query)}`;
     const content = options.body;
-    const exchange: Exchange = { method: ep.method, path: uri, endpoint: endpointName(ep), startedAt: Date.now(), durationMs: 0 };
+    const method = options.method ?? ep.method;
+    const exchange: Exchange = { method, path: uri, endpoint: endpointName(ep), startedAt: Date.now(), durationMs: 0 };
     if (content !== undefined) exchange.requestBody = content;
     this.log?.add(exchange);
     const auth = options.auth ?? (ep.auth === "x-matrix" ? {} : "none");
     const authorization =
       auth === "none"
         ? undefined
-        : this.#sign({ method: ep.method, uri, destination: auth.destination ?? this.serverName, ...(content !== undefined ? { content } : {}) }, auth.seed);
+        : this.#sign({ method, uri, destination: auth.destination ?? this.serverName, ...(content !== undefined ? { content } : {}) }, auth.seed);
     let response;
     try {
-      response = await this.#transport.requestWithAuthorization(this.serverName, ep.method, uri, authorization, content);
+      response = await this.#transport.requestWithAuthorization(this.serverName, method, uri, authorization, content);
     } catch (error) {
       exchange.error = (error as Error).message;
       throw error;
@@ -89,6 +103,7 @@ export class RemoteServer {
     if (response.json !== undefined) exchange.responseBody = response.json;
     else exchange.responseText = ep.format === "multipart" ? `<${response.bytes.length} bytes of ${exchange.contentType}>` : response.text.slice(0, 2000);
     const ok = response.status >= 200 && response.status < 300;
+    if (ep.format === "json") this.#observe?.({ server: this.serverName, ep, options, status: response.status, body: response.json });
     if (ok && ep.format === "json") {
       const problems = checkSchema(ep.schema, response.json);
       if (problems.length > 0) throw new SchemaViolationError(`${exchange.endpoint}: HTTP ${response.status}, the success body violates the spec's schema:\n${describeProblems(problems)}`, exchange);

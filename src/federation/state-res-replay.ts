@@ -52,6 +52,12 @@ export function replayability(fixture: StateResFixture): Replayability {
   if (create?.type !== "m.room.create" || creatorJoin?.type !== "m.room.member" || creatorJoin.state_key !== create.sender || creatorJoin.content["membership"] !== "join") {
     return { replayable: false, reason: "does not start with the create event and the creator's join" };
   }
+  if (question.kind === "state_sets") {
+    const create = stateMapKey("m.room.create", "");
+    const lacking = question.stateSets.findIndex((set) => !set.has(create));
+    // A fork's state is claimed to the homeserver, which checks the fork's events against it: without a create event none passes (auth rules 2, 3).
+    if (lacking >= 0) return { replayable: false, reason: `has state set ${lacking + 1} without the m.room.create event, and a homeserver accepts no event whose state lacks one` };
+  }
   const version = roomVersion(fixture.roomVersion);
   if (version.eventIdFormat === "opaque") {
     return { replayable: true, roomVersion: REPLAY_VERSION_FOR_V1_V2, note: `room version ${fixture.roomVersion} replayed as ${REPLAY_VERSION_FOR_V1_V2} (same state resolution v2)` };
@@ -107,6 +113,8 @@ export class StateResReplay {
   readonly names = new Map<string, string>();
   readonly #options: Required<ReplayOptions>;
   #residentJoin: StoredEvent | undefined;
+  /** The peer's own member, joined before the forks when no fixture user is joined in every state set. */
+  #ownMemberJoin: StoredEvent | undefined;
 
   private constructor(fixture: StateResFixture, room: PeerRoom, note: string | undefined, options: Required<ReplayOptions>) {
     this.fixture = fixture;
@@ -189,6 +197,7 @@ export class StateResReplay {
       if (!this.names.has(stored.eventId)) this.names.set(stored.eventId, `(replay: ${stored.pdu.type} ${String(stored.pdu["state_key"] ?? "")})`);
     }
     const natural: StoredEvent[] = [];
+    if (this.#needsOwnMember()) natural.push(...this.#joinOwnMember(join));
     for (const event of this.fixture.events.slice(2)) natural.push(this.#placeFixtureEvent(event.event_id));
 
     const question = this.fixture.question;
@@ -251,7 +260,29 @@ export class StateResReplay {
     }
     const join = this.#residentJoin;
     if (join) real.set(this.residentKey!, join.eventId);
+    const own = this.#ownMemberJoin;
+    if (own) real.set(this.ownMemberKey!, own.eventId);
     return real;
+  }
+
+  /** The peer's own member's key, when the replay added one (it is in every state set, like the homeserver user's). */
+  get ownMemberKey(): StateMapKey | undefined {
+    const join = this.#ownMemberJoin;
+    return join ? stateMapKey("m.room.member", String(join.pdu["state_key"])) : undefined;
+  }
+
+  /**
+   * Why the replay cannot ask the fixture's question, when the members it added change the
+   * answer: the reference resolution of the state sets as replayed differs from the fixture's
+   * expected state (an added member's auth chain can change the auth difference). Undefined otherwise.
+   */
+  augmentationProblem(target: string): string | undefined {
+    if (!this.#ownMemberJoin) return undefined;
+    const expected = this.expectedState();
+    const actual = this.room.stateBefore(target);
+    const differs = !actual || actual.size !== expected.size || [...expected].some(([key, id]) => actual.get(key) !== id);
+    if (!differs) return undefined;
+    return "needs a member of the peer's in every state set to send the forks and the merge, and with that member the reference resolution no longer gives the fixture's expected state";
   }
 
   /** The fixture's expected state, as real event IDs (with the homeserver user's join). */
@@ -286,14 +317,45 @@ export class StateResReplay {
       const key = stateMapKey("m.room.member", event.state_key);
       if (sets.every((set) => set.get(key) === event.event_id)) return this.user(event.sender);
     }
+    if (this.#ownMemberJoin) return String(this.#ownMemberJoin.pdu["state_key"]);
     throw new Error("no fixture user is joined with the same event in every state set");
+  }
+
+  /** Whether no fixture user is joined with the same event in every state set of the question. */
+  #needsOwnMember(): boolean {
+    const question = this.fixture.question;
+    if (question.kind !== "state_sets") return false;
+    return !this.fixture.events.some((event) => {
+      if (event.type !== "m.room.member" || event.content["membership"] !== "join" || event.state_key !== event.sender) return false;
+      const key = stateMapKey("m.room.member", event.state_key);
+      return question.stateSets.every((set) => set.get(key) === event.event_id);
+    });
+  }
+
+  /** The creator invites a member of the peer's, who joins, right after the homeserver user's join: before every fork. */
+  #joinOwnMember(after: StoredEvent): StoredEvent[] {
+    const member = `@replay-member:${this.#options.serverName}`;
+    let ts = Number(after.pdu.origin_server_ts) + 1;
+    const add = (sender: string, membership: string, label: string, prev: StoredEvent): StoredEvent => {
+      const state = this.room.stateAfter(prev.eventId) ?? new Map<StateMapKey, string>();
+      const shape = { type: "m.room.member", sender, stateKey: member, content: { membership } };
+      const authEvents = authEventsFor({ type: shape.type, sender, state_key: member, content: shape.content }, state, this.version);
+      const stored = this.room.place(this.#options.sign(this.room.prototypeAt({ ...shape, prevEvents: [prev.eventId], authEvents, originServerTs: ts++ }), this.version));
+      this.names.set(stored.eventId, label);
+      return stored;
+    };
+    const invite = add(this.creator, "invite", "(replay: invite of the peer's member)", after);
+    const join = add(member, "join", "(replay: the peer's member's join)", invite);
+    this.#ownMemberJoin = join;
+    return [invite, join];
   }
 
   #placeFixtureEvent(fixtureId: string): StoredEvent {
     const event = this.fixture.events.find((e) => e.event_id === fixtureId)!;
     const creatorJoin = this.fixture.events[1]!.event_id;
     const real = (id: string): string => {
-      // Children of the creator's join descend from the homeserver user's join instead.
+      // Children of the creator's join descend from the homeserver user's join (or the peer member's after it) instead.
+      if (id === creatorJoin && this.#ownMemberJoin) return this.#ownMemberJoin.eventId;
       if (id === creatorJoin && this.#residentJoin) return this.#residentJoin.eventId;
       const mapped = this.ids.get(eventName(id));
       if (!mapped) throw new Error(`${eventName(fixtureId)} refers to ${eventName(id)}, which the replay has not built yet`);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { endpoints } from "../../src/client/endpoints.ts";
 import type { MatrixClient } from "../../src/client/client.ts";
 import { parseMultipart, type BodyPart } from "../../src/federation/multipart.ts";
-import { expectMatrixError } from "../../src/client/matchers.ts";
+import { expectMatrixError, expectStatus } from "../../src/client/matchers.ts";
 import { federationEndpoints as fed } from "../../src/federation/endpoints.ts";
 import type { FederationResult } from "../../src/federation/remote-server.ts";
 import { parseMxc, png } from "../media-content.ts";
@@ -20,7 +20,7 @@ async function upload(client: MatrixClient, body: Buffer, contentType: string): 
  * JSON metadata, then the media's bytes or a Location to fetch them from.
  */
 function mediaParts(response: FederationResult<unknown>): { metadata: unknown; media: BodyPart } {
-  expect(response.status, response.text.slice(0, 300)).toBe(200);
+  expectStatus(response, 200);
   const contentType = String(response.headers["content-type"] ?? "");
   expect(contentType).toMatch(/^multipart\/mixed;/i);
   const parts = parseMultipart(contentType, response.bytes);

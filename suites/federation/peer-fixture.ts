@@ -1,5 +1,6 @@
 import type { ExchangeLog } from "../../src/client/exchange.ts";
 import type { Deployment } from "../../src/deployment/deployment.ts";
+import { describePduViolations } from "../../src/federation/pdu-check.ts";
 import { FederationPeer } from "../../src/federation/peer.ts";
 import { test as base } from "../fixtures.ts";
 
@@ -18,6 +19,15 @@ export async function startPeer(deployment: Deployment, log: ExchangeLog): Promi
 }
 
 /**
+ * Stops the peer, then fails when anything the homeserver sent it broke the server-server API:
+ * every PDU it received is checked against the reference, and the error names the event and the rule.
+ */
+export async function stopCheckingSentPdus(peer: FederationPeer): Promise<void> {
+  const violations = await peer.sentPduViolations().finally(() => peer.stop());
+  if (violations.length > 0) throw new Error(`the homeserver sent PDUs that break the server-server API:\n${describePduViolations(violations)}`);
+}
+
+/**
  * Suites that speak federation to the homeserver under test through the in-process peer. The
  * homeserver must trust the run CA for the peer's TLS, so these need a run Gauntlet started.
  */
@@ -31,7 +41,7 @@ export const test = base.extend<{
     const peer = await startPeer(deployment, requests);
     if (!peer) skip(NO_CA);
     await use(peer!);
-    await peer!.stop();
+    await stopCheckingSentPdus(peer!);
   },
 });
 

@@ -92,7 +92,7 @@ describe("state resolution over federation: fixtures/state-res replayed through 
     // Synapse took ~1 s per PDU, more while other rooms compete: the deadline grows with the PDUs
     // sent (the fixture's events, the target, a claimed fork's tip), and the test's with it.
     const landingMs = 30_000 + 3_000 * (fixture.events.length + 2);
-    test(title, { ...covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), timeout: landingMs + 60_000 }, async ({ alice: resident, hs, peer }) => {
+    test(title, { ...covers(endpointsCovered, v21 ? "rooms/v12/#state-resolution" : "rooms/v2/#state-resolution"), timeout: landingMs + 60_000 }, async ({ alice: resident, hs, peer, skip }) => {
       const replay = StateResReplay.start(fixture, { serverName: peer.serverName, sign: (event, version) => peer.sign(event, version) });
       const room = replay.room;
       peer.rooms.set(room.roomId, room);
@@ -106,6 +106,9 @@ describe("state resolution over federation: fixtures/state-res replayed through 
       const plan = replay.build(join!.eventId);
       const target = plan.target.eventId;
       const expected = replay.expectedState();
+      // Members the replay had to add may change the answer: then the question cannot be asked, which is no failure of the homeserver.
+      const augmentation = replay.augmentationProblem(target);
+      if (augmentation) skip(`${file}: not replayable, it ${augmentation}`);
 
       // The replay itself must reproduce the fixture under the reference resolver; otherwise a
       // mismatch below would be the replay's, not the homeserver's.

@@ -14,7 +14,7 @@ import {
   type RoomEvent,
   type StateMapKey,
 } from "../../../src/protocol/index.ts";
-import { parseStateResFixture, stateAfter } from "../../../src/protocol/state-res/fixture.ts";
+import { parseStateResFixture, runStateResFixture, stateAfter } from "../../../src/protocol/state-res/fixture.ts";
 
 // A replay must give the fixture's expected state under the reference resolver (rooms/v2.md,
 // rooms/v12.md) before it is worth sending to a homeserver: a mismatch there is the replay's bug.
@@ -130,5 +130,44 @@ describe("state-resolution fixture replay", () => {
     const verdict = replayability(load("synapse-topic.json"));
     expect(verdict).toMatchObject({ replayable: true, roomVersion: "10" });
     expect(replayOffline("synapse-topic.json").room.version.id).toBe("10");
+  });
+});
+
+describe("fixture shapes of other implementations' suites", () => {
+  /** concurrent-kicks.json with other state sets, and the expected state the reference resolver gives them. */
+  function withStateSets(stateSets: string[][]) {
+    const json = JSON.parse(readFileSync(directory + "concurrent-kicks.json", "utf8")) as { resolve: unknown; expected: { state: Record<string, Record<string, string>> } };
+    json.resolve = { state_sets: stateSets };
+    const unresolved = parseStateResFixture(json, "shape.json");
+    const resolved = runStateResFixture(unresolved).resolved!;
+    const state: Record<string, Record<string, string>> = {};
+    for (const [key, id] of resolved) {
+      const [type, stateKey] = splitStateMapKey(key);
+      (state[type] ??= {})[stateKey] = id.replace(/^\$/, "");
+    }
+    json.expected = { state };
+    return parseStateResFixture(json, "shape.json");
+  }
+
+  it("a state set without the create event is not replayable, with the reason", () => {
+    const verdict = replayability(withStateSets([["CREATE", "MA", "PL", "JR", "MB"], ["KB"], ["KC"]]));
+    expect(verdict).toEqual({ replayable: false, reason: "has state set 2 without the m.room.create event, and a homeserver accepts no event whose state lacks one" });
+  });
+
+  it("state sets without a fixture user joined in all of them are sent and merged by a member of the peer's, and resolve as the fixture says", () => {
+    // Alice's join is missing from the second set, Bob and Charlie differ between them: no fixture user is joined in both.
+    const fixture = withStateSets([["CREATE", "MA", "PL", "JR", "MB", "KC"], ["CREATE", "PL", "JR", "KB", "MC"]]);
+    expect(replayability(fixture).replayable).toBe(true);
+    const replay = StateResReplay.start(fixture, { serverName: PEER, sign: signer(PEER) });
+    const room = replay.room;
+    const resident = `@resident:${RESIDENT}`;
+    room.append(signer(PEER)(room.prototype({ type: "m.room.member", sender: replay.creator, stateKey: resident, content: { membership: "invite" } }, replay.inviteTs), room.version));
+    const join = room.append(signer(RESIDENT)(room.prototype({ type: "m.room.member", sender: resident, stateKey: resident, content: { membership: "join" } }), room.version));
+    const plan = replay.build(join.eventId);
+    expect(plan.target.pdu.sender).toBe(`@replay-member:${PEER}`);
+    expect(plan.natural.slice(0, 2).map((e) => replay.nameOf(e.eventId))).toEqual(["(replay: invite of the peer's member)", "(replay: the peer's member's join)"]);
+    // The added member is unconflicted and its auth chain is common to both sets: the answer is the fixture's.
+    expect(replay.augmentationProblem(plan.target.eventId)).toBeUndefined();
+    expect(named(replay, room.stateBefore(plan.target.eventId))).toEqual(named(replay, replay.expectedState()));
   });
 });
