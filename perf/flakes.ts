@@ -14,7 +14,7 @@ const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const LOCK = "/tmp/gauntlet-heavy.lock";
 // A full run takes one to two minutes here; past this it is stopped and counts as unclean.
 const RUN_DEADLINE_MS = 20 * 60_000;
-// Other engineers' heavy jobs share the lock: a run waits for it at most this long.
+// Every heavy job on the machine shares the lock: a run waits for it at most this long.
 const LOCK_WAIT_S = 2 * 3600;
 
 function option(name: string, fallback: string): string {
