@@ -14,6 +14,8 @@ const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const LOCK = "/tmp/gauntlet-heavy.lock";
 // A full run takes one to two minutes here; past this it is stopped and counts as unclean.
 const RUN_DEADLINE_MS = 20 * 60_000;
+// Every heavy job on the machine shares the lock: a run waits for it at most this long.
+const LOCK_WAIT_S = 2 * 3600;
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -36,12 +38,12 @@ async function fullRun(db: string, run: number): Promise<Row> {
   await mkdir(dir, { recursive: true });
   const seed = Math.floor(Math.random() * 1_000_000_000);
   const args = [CLI, "run", "--db", db, "--shuffle", String(seed), "--out", dir, "--no-allure", "--quiet", ...extra];
-  const [command, commandArgs] = existsSync(LOCK) ? ["flock", [LOCK, process.execPath, ...args]] : [process.execPath, args];
+  // The run's deadline starts once it holds the lock (timeout runs inside flock); the wait for the lock has its own.
+  const deadline = ["timeout", String(RUN_DEADLINE_MS / 1000), process.execPath, ...args];
+  const [command, commandArgs] = existsSync(LOCK) ? ["flock", ["-w", String(LOCK_WAIT_S), LOCK, ...deadline]] : [deadline[0]!, deadline.slice(1)];
   const started = Date.now();
   const child = spawn(command, commandArgs, { stdio: ["ignore", "ignore", "inherit"] });
-  const timer = setTimeout(() => child.kill("SIGTERM"), RUN_DEADLINE_MS);
   const exitCode = await new Promise<number | null>((done) => child.on("exit", done));
-  clearTimeout(timer);
   const wallS = (Date.now() - started) / 1000;
   try {
     const results = JSON.parse(await readFile(join(dir, "results.json"), "utf8")) as RunResults;
