@@ -24,7 +24,7 @@ import { auditSentPdus, stateMapOf } from "./sent-pdu-audit.ts";
 import type { PduViolation } from "./pdu-check.ts";
 import { FederationClient, type FederationDirectory } from "./transport.ts";
 import { RemoteKeyStore } from "./remote-keys.ts";
-import { PeerRoom, type NewEvent, type StoredEvent } from "./room.ts";
+import { PeerRoom, type CreateBreaker, type NewEvent, type StoredEvent } from "./room.ts";
 import { rawCanonicalJson, type RawJsonObject } from "./raw-json.ts";
 import { signRawEvent, signRawXMatrixRequest, type RawPdu } from "./raw-pdu.ts";
 import type { FederationResponse } from "./transport.ts";
@@ -196,13 +196,14 @@ export class FederationPeer {
   }
 
   /** A room hosted by the peer, created by one of its users. */
-  createRoom(options: { version?: string; creator?: string; joinRule?: string } = {}): PeerRoom {
+  createRoom(options: { version?: string; creator?: string; joinRule?: string; breakCreate?: CreateBreaker } = {}): PeerRoom {
     const room = PeerRoom.create({
       version: options.version ?? "11",
       creator: options.creator ?? this.userId("creator"),
       serverName: this.serverName,
       sign: (event, version) => this.sign(event, version),
       ...(options.joinRule ? { joinRule: options.joinRule } : {}),
+      ...(options.breakCreate ? { breakCreate: options.breakCreate } : {}),
     });
     this.rooms.set(room.roomId, room);
     return room;
