@@ -280,7 +280,7 @@ export class PeerRoom {
           const event = this.events.get(stateId);
           if (event) authState.set(key, toRoomEvent(event));
         }
-        if (authCheck(toRoomEvent(stored), authState, this.version, this.authCheckOptions).allowed) before.set(stateMapKey(stored.pdu.type, stateKey), id);
+        if (!this.checksAppends || authCheck(toRoomEvent(stored), authState, this.version, this.authCheckOptions).allowed) before.set(stateMapKey(stored.pdu.type, stateKey), id);
       }
       this.#stateAfter.set(id, before);
     }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { authRuleNumbers } from "../../../src/federation/auth-rule-numbers.ts";
 import { CREATE_CASES, createCasesFor } from "../../../src/federation/create-cases.ts";
 import { PeerRoom } from "../../../src/federation/room.ts";
-import { authCheck, ROOM_VERSIONS, signEvent, signingKeyFromSeed, type JsonObject, type Pdu, type RoomEvent } from "../../../src/protocol/index.ts";
+import { authCheck, ROOM_VERSIONS, stateMapKey, signEvent, signingKeyFromSeed, type JsonObject, type Pdu, type RoomEvent } from "../../../src/protocol/index.ts";
 
 const SERVER = "peer.example";
 const creator = `@creator:${SERVER}`;
@@ -54,5 +54,11 @@ describe("create event cases, judged by the reference auth rules", () => {
     const broken = room("11", CREATE_CASES.find((c) => c.id === "create-room-id-domain")!.breakCreate);
     expect(broken.roomId).toMatch(/^![^:]+:localhost:1$/);
     expect(broken.stateEvent("m.room.member", creator)!.pdu["room_id"]).toBe(broken.roomId);
+  });
+
+  test("a room on a broken create keeps the create in the state after each event, as it checks nothing", () => {
+    const broken = room("10", CREATE_CASES.find((c) => c.id === "create-no-creator")!.breakCreate);
+    const create = broken.stateEvent("m.room.create")!;
+    expect(broken.stateAfter(broken.extremities[0]!)?.get(stateMapKey("m.room.create", ""))).toBe(create.eventId);
   });
 });
