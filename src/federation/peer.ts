@@ -24,7 +24,10 @@ import { auditSentPdus, stateMapOf } from "./sent-pdu-audit.ts";
 import type { PduViolation } from "./pdu-check.ts";
 import { FederationClient, type FederationDirectory } from "./transport.ts";
 import { RemoteKeyStore } from "./remote-keys.ts";
-import { PeerRoom, type NewEvent, type StoredEvent } from "./room.ts";
+import { PeerRoom, type CreateBreaker, type NewEvent, type StoredEvent } from "./room.ts";
+import { rawCanonicalJson, type RawJsonObject } from "./raw-json.ts";
+import { signRawEvent, signRawXMatrixRequest, type RawPdu } from "./raw-pdu.ts";
+import type { FederationResponse } from "./transport.ts";
 
 export type { InboundRequest, RouteHandler } from "./peer-server.ts";
 export type { ReceivedPdu } from "./peer-routes.ts";
@@ -176,14 +179,31 @@ export class FederationPeer {
     return signEvent(event, version, this.serverName, this.keyId, this.#key) as Pdu;
   }
 
+  /** Signs an event whose numbers may break canonical JSON (RawNumber), hashing and signing the text it will send. */
+  signRaw(event: RawJsonObject, version: RoomVersion): RawPdu {
+    return signRawEvent(event, version, this.serverName, this.keyId, this.#key);
+  }
+
+  /**
+   * Sends raw PDUs (see `signRaw`) in one transaction, the body and its X-Matrix signature
+   * written by rawCanonicalJson; the answer is returned as it came, whatever its status.
+   */
+  async sendRawTransaction(destination: string, pdus: RawJsonObject[]): Promise<FederationResponse> {
+    const path = `/_matrix/federation/v1/send/${encodeURIComponent(this.nextTxnId())}`;
+    const content: RawJsonObject = { origin: this.serverName, origin_server_ts: Date.now(), pdus };
+    const authorization = signRawXMatrixRequest({ method: "PUT", uri: path, origin: this.serverName, destination, content }, this.keyId, this.#key);
+    return this.client.requestWithBodyText(destination, "PUT", path, authorization, rawCanonicalJson(content));
+  }
+
   /** A room hosted by the peer, created by one of its users. */
-  createRoom(options: { version?: string; creator?: string; joinRule?: string } = {}): PeerRoom {
+  createRoom(options: { version?: string; creator?: string; joinRule?: string; breakCreate?: CreateBreaker } = {}): PeerRoom {
     const room = PeerRoom.create({
       version: options.version ?? "11",
       creator: options.creator ?? this.userId("creator"),
       serverName: this.serverName,
       sign: (event, version) => this.sign(event, version),
       ...(options.joinRule ? { joinRule: options.joinRule } : {}),
+      ...(options.breakCreate ? { breakCreate: options.breakCreate } : {}),
     });
     this.rooms.set(room.roomId, room);
     return room;

@@ -26,6 +26,9 @@ export interface StoredEvent {
 
 export type EventSigner = (event: JsonObject, version: RoomVersion) => Pdu;
 
+/** Rewrites a room's unsigned create event so that it breaks a rule; the room then checks no appends. */
+export type CreateBreaker = (create: JsonObject, version: RoomVersion) => JsonObject;
+
 export interface NewEvent {
   type: string;
   sender: string;
@@ -60,6 +63,11 @@ export class PeerRoom {
   extremities: string[] = [];
   /** Events the peer serves by ID (/event) but leaves out of /get_missing_events and /backfill. */
   readonly withheld = new Set<string>();
+  /**
+   * Whether `append` checks events against the auth rules. A room built on a create event that
+   * breaks them checks nothing, so what is tested is the other server's checks, not the peer's.
+   */
+  checksAppends = true;
   /** Options for the auth checks the room makes (e.g. how restricted-join signatures count). */
   authCheckOptions: AuthCheckOptions = {};
   readonly #claimedStateBefore = new Map<string, Map<StateMapKey, string>>();
@@ -145,7 +153,7 @@ export class PeerRoom {
     const eventId = computeEventId(pdu, this.version);
     if (this.events.has(eventId)) return this.events.get(eventId)!;
     const stored = { eventId, pdu };
-    const verdict = authCheck(toRoomEvent(stored), this.authState(), this.version);
+    const verdict = this.checksAppends ? authCheck(toRoomEvent(stored), this.authState(), this.version) : { allowed: true };
     if (!verdict.allowed) throw new Error(`event ${eventId} (${pdu.type}) is not allowed: ${JSON.stringify(verdict)}`);
     this.events.set(eventId, stored);
     const prev = new Set(referencedEventIds(pdu["prev_events"] as string[]));
@@ -272,7 +280,7 @@ export class PeerRoom {
           const event = this.events.get(stateId);
           if (event) authState.set(key, toRoomEvent(event));
         }
-        if (authCheck(toRoomEvent(stored), authState, this.version, this.authCheckOptions).allowed) before.set(stateMapKey(stored.pdu.type, stateKey), id);
+        if (!this.checksAppends || authCheck(toRoomEvent(stored), authState, this.version, this.authCheckOptions).allowed) before.set(stateMapKey(stored.pdu.type, stateKey), id);
       }
       this.#stateAfter.set(id, before);
     }
@@ -340,7 +348,7 @@ export class PeerRoom {
    * A new room created by `creator`: create, creator's join, power levels, join rules and
    * history visibility, each signed by `sign`.
    */
-  static create(options: { version: string; creator: string; serverName: string; sign: EventSigner; joinRule?: string; roomIdLocalpart?: string }): PeerRoom {
+  static create(options: { version: string; creator: string; serverName: string; sign: EventSigner; joinRule?: string; roomIdLocalpart?: string; breakCreate?: CreateBreaker }): PeerRoom {
     const version = roomVersion(options.version);
     const v12 = version.roomIdIsCreateEventHash;
     const room = new PeerRoom(version, v12 ? "" : `!${options.roomIdLocalpart ?? Math.random().toString(36).slice(2, 12)}:${options.serverName}`);
@@ -357,8 +365,10 @@ export class PeerRoom {
       prev_events: [],
       auth_events: [],
     };
-    const create = options.sign(createProto, version);
+    const create = options.sign(options.breakCreate ? options.breakCreate(createProto, version) : createProto, version);
+    if (options.breakCreate) room.checksAppends = false;
     if (v12) room.roomId = roomIdFromCreateEvent(create, version);
+    else if (typeof create["room_id"] === "string") room.roomId = create["room_id"];
     room.append(create);
     const users: JsonObject = version.privilegedCreators ? {} : { [options.creator]: 100 };
     const initial: NewEvent[] = [

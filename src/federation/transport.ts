@@ -63,10 +63,16 @@ export class FederationClient {
     return this.#send(destination, method, path, content, false, authorization);
   }
 
-  async #send(destination: string, method: string, path: string, content: JsonValue | undefined, signed: boolean, authorization?: string): Promise<FederationResponse> {
+  /** A request whose body is sent as the given text, with the caller's Authorization: for bodies JSON.stringify cannot write. */
+  async requestWithBodyText(destination: string, method: string, path: string, authorization: string, bodyText: string): Promise<FederationResponse> {
+    return this.#send(destination, method, path, undefined, false, authorization, bodyText);
+  }
+
+  async #send(destination: string, method: string, path: string, content: JsonValue | undefined, signed: boolean, authorization?: string, bodyText?: string): Promise<FederationResponse> {
     const url = new URL(path, this.#baseUrl(destination));
     const headers: Record<string, string> = { host: destination };
-    if (content !== undefined) headers["content-type"] = "application/json";
+    const body = bodyText ?? (content !== undefined ? JSON.stringify(content) : undefined);
+    if (body !== undefined) headers["content-type"] = "application/json";
     if (authorization !== undefined) headers.authorization = authorization;
     if (signed) {
       headers.authorization = signXMatrixRequest(
@@ -79,7 +85,7 @@ export class FederationClient {
       const response = await request(url, {
         method: method as "GET",
         headers,
-        ...(content !== undefined ? { body: JSON.stringify(content) } : {}),
+        ...(body !== undefined ? { body } : {}),
         dispatcher: this.#agent,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });

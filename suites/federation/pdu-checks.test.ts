@@ -5,6 +5,7 @@ import { eventWithId, timelineHas } from "../../src/client/sync.ts";
 import { federationEndpoints as fed } from "../../src/federation/endpoints.ts";
 import type { FederationPeer } from "../../src/federation/peer.ts";
 import type { PeerRoom } from "../../src/federation/room.ts";
+import { RawNumber, type RawJsonObject } from "../../src/federation/raw-json.ts";
 import { computeEventId, signEvent, type Pdu } from "../../src/protocol/index.ts";
 import { covers, describe, expect, test } from "./peer-fixture.ts";
 
@@ -16,10 +17,10 @@ import { covers, describe, expect, test } from "./peer-fixture.ts";
 const VERSION = "11";
 const messageOf = (sender: string, body: string) => ({ type: "m.room.message", sender, content: { msgtype: "m.text", body } });
 
-/** A room of the peer's, of VERSION, with alice joined. */
-async function joinedRoom(alice: MatrixClient, peer: FederationPeer): Promise<{ room: PeerRoom; creator: string }> {
+/** A room of the peer's, of VERSION unless given, with alice joined. */
+async function joinedRoom(alice: MatrixClient, peer: FederationPeer, version = VERSION): Promise<{ room: PeerRoom; creator: string }> {
   const creator = peer.userId("creator");
-  const room = peer.createRoom({ version: VERSION, creator });
+  const room = peer.createRoom({ version, creator });
   await alice.mustJoinVia(room.roomId, peer.serverName);
   return { room, creator };
 }
@@ -116,4 +117,58 @@ describe("checks performed on receipt of a PDU", () => {
       await expectDropped(alice, hs.serverName, peer, room.roomId, computeEventId(tooMany, room.version));
     },
   );
+});
+
+/** The PDU is refused: not in /messages, /state or the room's /sync timeline, and the client's /event does not serve it. */
+async function expectRefused(alice: MatrixClient, roomId: string, eventId: string, sent: string): Promise<void> {
+  const { chunk } = alice.must(await alice.call(endpoints.messages, { path: { roomId }, query: { dir: "b", limit: 100 } }));
+  expect(chunk.map((e) => e.event_id), `the refused PDU in /messages (${sent})`).not.toContain(eventId);
+  const state = alice.must(await alice.call(endpoints.getState, { path: { roomId } }));
+  expect(state.map((e) => e.event_id), `the refused PDU in /state (${sent})`).not.toContain(eventId);
+  const sync = await alice.mustSync({ timeout: 0, filter: { room: { rooms: [roomId], timeline: { limit: 100 } } } });
+  const joined = sync.rooms?.join?.[roomId];
+  const synced = [...(joined?.timeline?.events ?? []), ...(joined?.state?.events ?? [])].map((e) => e.event_id);
+  expect(synced, `the refused PDU in /sync (${sent})`).not.toContain(eventId);
+  const served = await alice.call(endpoints.getEvent, { path: { roomId, eventId } });
+  expect(served.status, `the client's /event of the refused PDU (${sent}): ${JSON.stringify(served.body).slice(0, 300)}`).not.toBe(200);
+}
+
+/**
+ * Numbers canonical JSON has no form for (appendices "Canonical JSON"; rooms/v6 "Canonical JSON":
+ * from v6 receivers enforce it; rooms/v1–5 must not, so only the depth limit applies there).
+ * Each case has a control sent the same way with an allowed number, which must be accepted.
+ */
+const NON_CANONICAL_CASES: { versions: string[]; what: string; section: string; field: "content" | "depth"; bad: string; good?: string }[] = [
+  { versions: ["6", "12"], what: "a float (1.5) in its content", section: "rooms/v6/#canonical-json", field: "content", bad: "1.5", good: "2" },
+  { versions: ["6", "12"], what: "an integer 2^53 (outside ±(2^53−1)) in its content", section: "rooms/v6/#canonical-json", field: "content", bad: "9007199254740992", good: "9007199254740991" },
+  { versions: ["5", "12"], what: "depth 2^63 (above 2^63−1)", section: "server-server-api/#pdus", field: "depth", bad: "9223372036854775808" },
+  { versions: ["12"], what: "depth 2^53 (above the v6+ limit 2^53−1)", section: "server-server-api/#pdus", field: "depth", bad: "9007199254740992" },
+];
+
+/** The event with the case's number put in place: in content, or as its depth (the control keeps its own depth). */
+function withNumber(event: RawJsonObject, field: "content" | "depth", text: string | undefined): RawJsonObject {
+  if (field === "depth") return text === undefined ? event : { ...event, depth: new RawNumber(text) };
+  return { ...event, content: { ...(event["content"] as RawJsonObject), "org.gauntlet.number": new RawNumber(text!) } };
+}
+
+describe("PDUs whose numbers break canonical JSON", () => {
+  for (const { versions, what, section, field, bad, good } of NON_CANONICAL_CASES) {
+    for (const version of versions) {
+      test(
+        `v${version}: a PDU with ${what} is refused (not in /messages, /state, /sync; the client's /event is not 200), its control sent the same way is accepted`,
+        covers([fed.sendTransaction, endpoints.messages, endpoints.getState, endpoints.sync, endpoints.getEvent], section),
+        async ({ alice, hs, peer }) => {
+          const { room, creator } = await joinedRoom(alice, peer, version);
+          const refused = peer.signRaw(withNumber(room.prototype(messageOf(creator, `carries ${what}`)), field, bad), room.version);
+          const control = peer.signRaw(withNumber(room.prototype(messageOf(creator, "the control")), field, good), room.version);
+          const answer = await peer.sendRawTransaction(hs.serverName, [refused.pdu]);
+          const sent = `/send answered ${answer.status}: ${answer.text.slice(0, 300)}`;
+          const controlAnswer = await peer.sendRawTransaction(hs.serverName, [control.pdu]);
+          expect(controlAnswer.status, `/send of the control: ${controlAnswer.text.slice(0, 300)}`).toBe(200);
+          await alice.syncUntil(timelineHas(room.roomId, eventWithId(control.eventId)));
+          await expectRefused(alice, room.roomId, refused.eventId, sent);
+        },
+      );
+    }
+  }
 });
