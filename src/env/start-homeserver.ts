@@ -163,6 +163,7 @@ export async function startHomeserver(docker: Dockerode, launch: HomeserverLaunc
   const baseUrl = `http://127.0.0.1:${mappedClient}`;
   await waitHealthy(docker, launch, baseUrl, container.getId());
   step(`${name} healthy at ${baseUrl}`);
+  await profile.settle?.({ docker, containerId: container.getId(), deadlineMs: launch.healthTimeoutMs, step, ...(launch.signal ? { signal: launch.signal } : {}) });
   const admin = await profile.registerUser(
     { baseUrl, registrationSharedSecret: secrets.registrationSharedSecret },
     { localpart: "gauntlet-admin", password: randomSecret(), admin: true },

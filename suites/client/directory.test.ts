@@ -92,8 +92,8 @@ describe("user directory", () => {
     const name = `Gauntlet${unique()}`;
     await bob.mustJoinRoom(publicRoom);
     bob.must(await bob.call(endpoints.setProfileField, { path: { userId: bob.userId, keyName: "displayname" }, body: { displayname: name } }));
-    // The directory is updated asynchronously from room membership and profile changes; in a full run
-    // on two cores Synapse's updater took more than 10 s, so the wait allows 30 s (at most 120 reads).
+    // The directory is updated asynchronously from room membership and profile changes; the wait
+    // allows 30 s (at most 120 reads) for a server busy with the other suites of a full run.
     const found = await readUntil(`${bob.userId} in the user directory as ${name}`, async () => alice.must(await alice.call(endpoints.userDirectory, { body: { search_term: name, limit: 5 } })), (r) => r.results.some((u) => u.user_id === bob.userId), { timeoutMs: 30_000, maxAttempts: 120 });
     expect(found.results.find((u) => u.user_id === bob.userId)?.display_name).toBe(name);
   });

@@ -5,6 +5,7 @@
 import type Dockerode from "dockerode";
 import { execInContainer } from "../container.ts";
 import { allocateFreePort } from "../ports.ts";
+import { waitForBackgroundUpdates } from "./synapse-background-updates.ts";
 import type { PortedHomeserver, PortRequest } from "./types.ts";
 
 const DIR = "/gauntlet";
@@ -18,7 +19,8 @@ export async function portSynapseToPostgres(request: PortRequest): Promise<Porte
   await run(["sh", "-c", "command -v synapse_port_db"]).catch(() => {
     throw new Error("the Synapse image has no synapse_port_db on its PATH; use an image with Synapse's scripts (the Debian package or a PyPI install has it)");
   });
-  await waitForBackgroundUpdates(run, sqliteFile, 180_000, step);
+  // synapse_port_db refuses a database whose background updates are pending.
+  await waitForBackgroundUpdates(run, `${DIR}/homeserver.yaml`, { deadlineMs: 180_000, step, why: "synapse_port_db needs them finished" });
   // SQLite's online backup: a consistent copy while the original Synapse keeps running.
   step("snapshotting the SQLite database");
   await run(["python3", "-c", "import sqlite3, sys; d = sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()", sqliteFile, SNAPSHOT]);
@@ -55,19 +57,6 @@ export function portedConfig(
     pid_file: `${DIR}/ported.pid`,
     public_baseurl: `http://127.0.0.1:${target.clientPort}/`,
   };
-}
-
-/** synapse_port_db refuses a database whose background updates (schema migrations Synapse runs after start) are pending. */
-async function waitForBackgroundUpdates(run: (command: string[]) => Promise<string>, sqliteFile: string, deadlineMs: number, step: (message: string) => void): Promise<void> {
-  const count = ["python3", "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM background_updates').fetchone()[0])", sqliteFile];
-  const start = Date.now();
-  let pending = Number(await run(count));
-  if (pending > 0) step(`waiting for Synapse's ${pending} pending background updates`);
-  while (pending > 0) {
-    if (Date.now() - start > deadlineMs) throw new Error(`Synapse still had ${pending} background updates pending after ${deadlineMs / 1000} s; synapse_port_db needs them finished`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    pending = Number(await run(count));
-  }
 }
 
 async function writeFile(docker: Dockerode, containerId: string, path: string, content: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { debianBaseImage } from "../debian-image.ts";
 import { synapseReleaseImage } from "../synapse-image.ts";
+import { settleSynapse } from "./synapse-background-updates.ts";
 import { portSynapseToPostgres } from "./synapse-port-db.ts";
 import { registerWithSharedSecret } from "./synapse-registration.ts";
 import type { ContainerPlan, HomeserverProfile, HomeserverSpec, MailService } from "./types.ts";
@@ -84,6 +85,9 @@ export function synapseConfig(spec: HomeserverSpec): Record<string, unknown> {
     url_preview_ip_range_blacklist: ["0.0.0.0/0", "::/0"],
     url_preview_ip_range_whitelist: ["127.0.0.0/8", "::1/128"],
     caches: { sync_response_cache_duration: 0 },
+    // A new database's background updates run back to back instead of a second apart, so they
+    // finish within seconds of start (the profile's settle step waits for them).
+    background_updates: { sleep_enabled: false },
     room_list_publication_rules: [{ action: "allow" }],
     allow_public_rooms_over_federation: true,
     allow_device_name_lookup_over_federation: true,
@@ -176,4 +180,5 @@ export const synapseProfile: HomeserverProfile = {
 
   registerUser: registerWithSharedSecret,
   portToPostgres: portSynapseToPostgres,
+  settle: (request) => settleSynapse(request, `${SYNAPSE_DIR}/homeserver.yaml`),
 };

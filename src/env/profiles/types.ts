@@ -132,6 +132,21 @@ export interface HomeserverProfile {
    * implementation's own tool and serves the copy beside the original; absent where there is none.
    */
   portToPostgres?(request: PortRequest): Promise<PortedHomeserver>;
+  /**
+   * Waits, after the homeserver is healthy, until work it schedules for itself after start is
+   * done (Synapse: the background updates of a new database, during which its user directory
+   * and other indexes lag), so the first tests do not race it. Absent where there is none.
+   */
+  settle?(request: SettleRequest): Promise<void>;
+}
+
+/** A started homeserver's container, and how long it may take to settle. */
+export interface SettleRequest {
+  docker: Dockerode;
+  containerId: string;
+  deadlineMs: number;
+  signal?: AbortSignal;
+  step: (message: string) => void;
 }
 
 /** A homeserver on SQLite to port, and the empty PostgreSQL database to port it into. */

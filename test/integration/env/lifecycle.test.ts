@@ -2,12 +2,16 @@ import { statSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
+import { execInContainer } from "../../../src/env/container.ts";
+import { connectEngine } from "../../../src/env/engine.ts";
+import { pendingBackgroundUpdates } from "../../../src/env/profiles/synapse-background-updates.ts";
+import { SYNAPSE_DIR } from "../../../src/env/profiles/synapse.ts";
 import { runCli } from "./cli.ts";
 import { leftovers, nothingLeft, volumeCount } from "./leftovers.ts";
 import { exchangeMessage } from "./matrix.ts";
 
 describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
-  test("two users exchange a message, and env down leaves nothing behind", async () => {
+  test("no background update is pending once env up returns, two users exchange a message, and env down leaves nothing behind", async () => {
     const volumesBefore = await volumeCount();
     const up = await runCli(["env", "up", "--db", db, "--json"]);
     expect(up.code, up.stderr).toBe(0);
@@ -18,6 +22,10 @@ describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
 
     const env = Environment.load(view.runId);
     const hs = env.homeserver("hs1");
+    // Synapse's background updates on its new database are done before the first test runs.
+    const { docker } = await connectEngine();
+    const inContainer = (command: string[]): Promise<string> => execInContainer(docker, hs.containerId, command);
+    expect(await pendingBackgroundUpdates(inContainer, `${SYNAPSE_DIR}/homeserver.yaml`)).toBe(0);
     // Credentials live in the state file, readable by its owner only, and nowhere in the output.
     expect(statSync(runStatePath(view.runId)).mode & 0o777).toBe(0o600);
     expect(up.stdout + up.stderr).not.toContain(hs.admin.accessToken);
