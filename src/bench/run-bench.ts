@@ -272,22 +272,39 @@ async function runPerScenario(ctx: BenchContext): Promise<void> {
   }
 }
 
-/** With a scale: per repeat and side, one environment seeded once, every scenario run against it in turn. */
+/**
+ * With a scale: per repeat and side, one environment seeded once, every scenario run against it
+ * in turn. With --repeat auto, a scenario whose ratios are precise enough sits out the later
+ * repeats, and repeating ends when every scenario has stopped (the budget is shared by all).
+ */
 async function runPerEnvironment(ctx: BenchContext): Promise<void> {
-  const { options } = ctx;
-  const repeats = options.repeat as number;
+  const { options, results } = ctx;
+  const auto = typeof options.repeat === "number" ? undefined : options.repeat;
+  const plannedRepeats = auto ? auto.maxRepeat : (options.repeat as number);
   for (const { scenario } of options.scenarios) recordScenario(ctx, scenario);
-  const total = repeats * options.sides.length;
+  const total = plannedRepeats * options.sides.length;
   let index = 0;
-  for (let repeat = 1; repeat <= repeats; repeat++) {
+  let active = options.scenarios;
+  for (let repeat = 1; repeat <= plannedRepeats + (auto ? 1 : 0); repeat++) {
+    if (auto) {
+      active = active.filter(({ scenario }) => {
+        const reason = autoStop(results, scenario.name, repeat - 1, auto, Date.now() - ctx.started, auto.budgetMs);
+        if (!reason) return true;
+        results.settings.stopped![scenario.name] = { repeats: repeat - 1, reason };
+        options.progress(`${scenario.name}: stopping after ${repeat - 1} repeat(s): ${reason}`);
+        return false;
+      });
+      if (active.length === 0) return;
+      results.settings.repeat = Math.max(results.settings.repeat, repeat);
+    }
     for (const side of options.sides) {
       if (options.signal.aborted) return;
       index++;
-      const envLabel = `[${index}/${total}] ${side.key}, repeat ${repeat}/${repeats}`;
+      const envLabel = `[${index}/${auto ? "≤" : ""}${total}] ${side.key}, repeat ${repeat}/${auto ? `≤${plannedRepeats}` : plannedRepeats}`;
       options.progress(`${envLabel}: starting the environment (bench elapsed ${clock(Date.now() - ctx.started)})`);
       try {
         await withSideEnvironment(ctx, side, envLabel, async (sideEnv) => {
-          for (const { scenario, scriptPath } of options.scenarios) {
+          for (const { scenario, scriptPath } of active) {
             if (options.signal.aborted) return;
             const label = `${envLabel} ${scenario.name}`;
             const runStarted = Date.now();
@@ -297,7 +314,7 @@ async function runPerEnvironment(ctx: BenchContext): Promise<void> {
         });
       } catch (error) {
         if (options.signal.aborted) return;
-        for (const { scenario } of options.scenarios) await finishRun(ctx, failedRun(scenario.name, side, repeat, error as Error), `${envLabel} ${scenario.name}`, Date.now());
+        for (const { scenario } of active) await finishRun(ctx, failedRun(scenario.name, side, repeat, error as Error), `${envLabel} ${scenario.name}`, Date.now());
       }
     }
   }

@@ -173,7 +173,6 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       return { scenario, scriptPath: resolveScenario(name) };
     });
     const repeat = parseRepeat(args);
-    if (scale && typeof repeat !== "number") throw new UserError("--repeat auto: not with --scale, whose scenarios share one seeded environment per repeat; give a number of repeats, e.g. --repeat 3");
     const capacity = args.slo !== undefined ? capacityOptions(args) : undefined;
     if (capacity && !scenarios.some((s) => s.scenario.openModel)) throw new UserError(`--slo: none of the scenarios takes an arrival rate; choose open-model ones (${BENCH_SCENARIOS.filter((s) => s.openModel).map((s) => s.name).join(", ")})`);
     if (args.rate !== undefined && !(args.rate > 0)) throw new UserError(`--rate ${args.rate}: expected a positive number of arrivals per second`);
