@@ -1,5 +1,6 @@
-// The `k6/http` module for the node engine: the async request API on undici. The synchronous
-// calls would block every VU of the shared event loop, so they throw and name the async form.
+// The `k6/http` module for the node engine: the async request API on its own HTTP/1.1
+// transport. The synchronous calls would block every VU of the shared event loop, so they
+// throw and name the async form.
 import type { Metric } from "../metrics/registry.ts";
 import { parseDuration } from "../options/duration.ts";
 import { currentIteration } from "../runtime/iteration-context.ts";
