@@ -145,6 +145,7 @@ function provenanceSection(results: BenchResults): string {
   for (const [side, seedings] of Object.entries(results.seeding ?? {})) {
     rows.push([`${side}: seeding`, seedings.map((x) => `${x.runId} ${(x.wallMs / 1000).toFixed(1)} s`).join(", ")]);
   }
+  if (results.porting) rows.push(["port to PostgreSQL", results.porting.map((x) => `${x.runId} ${x.seconds.toFixed(1)} s`).join(", ")]);
   for (const [database, p] of Object.entries(results.provenance.databases)) {
     rows.push([`${database}: homeserver`, `${p.homeserver.implementation} ${p.homeserver.version ?? "(version unknown)"}; Server: ${p.homeserver.serverHeader ?? "–"}`]);
     for (const image of p.images) {
@@ -352,6 +353,7 @@ CPU and memory cover the whole load run, setup() included; CPU 100% = one core.`
 <style>${STYLE}</style></head><body>
 <h1>Gauntlet bench: ${escapeHtml(results.settings.databases.join(" vs "))}</h1>
 <p>${escapeHtml(results.startedAt)} to ${escapeHtml(results.finishedAt)}; ${results.runs.length} run(s) with seed ${results.settings.seed}${scale ? `, seeded workload ${escapeHtml(`${scale.preset ? `${scale.preset} ` : ""}(${formatScale(scale)})`)} on every environment` : ", each on a fresh environment"}.
+${results.settings.ported ? "The PostgreSQL side is the SQLite deployment ported after seeding with the implementation's own tool and served beside it, in the same container: both sides read the same data, and the container's CPU and memory cover both servers." : ""}
 ${intro}</p>
 ${warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join("")}
 ${capacity ? capacitySection(results) : comparisonSections(results, data)}

@@ -129,6 +129,8 @@ export const benchResultsSchema = z.object({
     scale: z.object({ rooms: z.number(), members: z.number(), timeline: z.number(), preset: z.string().optional() }).optional(),
     /** --slo: a capacity search instead of repeats. */
     capacity: z.object({ slo: z.string(), startRate: z.number(), maxRate: z.number(), growth: z.number(), maxSteps: z.number(), precision: z.number(), budgetMs: z.number() }).optional(),
+    /** --ported: the PostgreSQL side is a copy of the seeded SQLite side made with the profile's porting tool. */
+    ported: z.boolean().optional(),
     duration: z.string(),
     rate: z.number().nullable(),
     sampleIntervalMs: z.number(),
@@ -143,6 +145,8 @@ export const benchResultsSchema = z.object({
   runs: z.array(run),
   /** Per side, how long seeding the workload took on each environment. */
   seeding: z.record(z.string(), z.array(z.object({ runId: z.string(), wallMs: z.number() }))).optional(),
+  /** --ported: how long each environment's port to PostgreSQL took. */
+  porting: z.array(z.object({ runId: z.string(), seconds: z.number() })).optional(),
   /** Per scenario and side: the capacity search's steps and the highest rate that held the objective. */
   capacity: z.record(z.string(), z.record(z.string(), capacityResult)).optional(),
 });

@@ -18,6 +18,7 @@ import { comparisonPairs, type BenchSide } from "./sides.ts";
 import { planWorkload } from "./workload/plan.ts";
 import { formatScale, type Scale } from "./workload/scale.ts";
 import { seedHomeserver } from "./workload/seed-homeserver.ts";
+import { portBeside } from "../port/port-deployment.ts";
 
 /** Percentiles the report needs beyond k6's default trend statistics (the spectrum among them), and sample counts. */
 export const BENCH_TREND_STATS = ["avg", "min", "med", "max", "p(75)", "p(90)", "p(95)", "p(99)", "p(99.9)", "p(99.99)", "count"];
@@ -34,6 +35,11 @@ export interface BenchOptions {
   scale?: { scale: Scale; preset?: string };
   /** Instead of repeats at one rate: per scenario and side, the highest rate that holds the objective. */
   capacity?: { slo: Slo; search: Omit<CapacitySearchOptions, "stepMs"> };
+  /**
+   * The PostgreSQL side is the SQLite deployment ported with the profile's own tool
+   * (synapse_port_db) after seeding, served beside it: both sides read the same data.
+   */
+  ported?: boolean;
   outDir: string;
   engine: LoadEngine;
   environment: Omit<EnvironmentOptions, "database" | "signal" | "progress" | "profile">;
@@ -97,6 +103,8 @@ interface BenchContext {
 interface SideEnvironment {
   readonly env: Environment;
   readonly workloadPath?: string;
+  /** Where the scenario sends its requests, when not to hs1 (the ported copy beside it). */
+  readonly baseUrl?: string;
 }
 
 /**
@@ -155,7 +163,7 @@ async function measureScenario(
     const measured = await runMeasured({
       engine: options.engine,
       scriptPath: target.scriptPath,
-      env: { ...settings.env, GAUNTLET_BASE_URL: sideEnv.env.homeserver("hs1").baseUrl, ...(sideEnv.workloadPath ? { GAUNTLET_WORKLOAD: sideEnv.workloadPath } : {}) },
+      env: { ...settings.env, GAUNTLET_BASE_URL: sideEnv.baseUrl ?? sideEnv.env.homeserver("hs1").baseUrl, ...(sideEnv.workloadPath ? { GAUNTLET_WORKLOAD: sideEnv.workloadPath } : {}) },
       summaryExportPath: join(options.outDir, "summaries", `${target.summaryName}.json`),
       summaryTrendStats: BENCH_TREND_STATS,
       quiet: true,
@@ -320,6 +328,47 @@ async function runPerEnvironment(ctx: BenchContext): Promise<void> {
   }
 }
 
+/**
+ * --ported: per repeat, one SQLite environment (seeded with the scale's workload), then ported to
+ * PostgreSQL with the profile's tool and served beside it; every scenario runs against both, the
+ * side that goes first alternating between repeats. Both read the data seeded before the port.
+ */
+async function runPorted(ctx: BenchContext): Promise<void> {
+  const { options } = ctx;
+  const sqlite = options.sides.find((side) => side.db === "sqlite");
+  const postgres = options.sides.find((side) => side.db === "postgres");
+  if (!sqlite || !postgres || options.sides.length !== 2) throw new Error("a ported bench compares exactly one SQLite side with its PostgreSQL copy");
+  const repeats = options.repeat as number;
+  for (const { scenario } of options.scenarios) recordScenario(ctx, scenario);
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    if (options.signal.aborted) return;
+    const envLabel = `[${repeat}/${repeats}] SQLite and its PostgreSQL copy`;
+    options.progress(`${envLabel}: starting the environment (bench elapsed ${clock(Date.now() - ctx.started)})`);
+    try {
+      await withSideEnvironment(ctx, sqlite, envLabel, async (sideEnv) => {
+        const ported = await portBeside(sideEnv.env, (message) => options.progress(`${envLabel}: ${message}`));
+        ctx.results.porting = [...(ctx.results.porting ?? []), { runId: sideEnv.env.runId, seconds: ported.portSeconds }];
+        const order = repeat % 2 === 1 ? [sqlite, postgres] : [postgres, sqlite];
+        for (const { scenario, scriptPath } of options.scenarios) {
+          for (const side of order) {
+            if (options.signal.aborted) return;
+            const label = `${envLabel} ${scenario.name} on ${side.key}`;
+            const runStarted = Date.now();
+            const target = side === postgres ? { ...sideEnv, baseUrl: ported.baseUrl } : sideEnv;
+            const run = await measureScenario(ctx, target, { scenario, scriptPath, side, repeat, label, summaryName: `${scenario.name}-${side.key}-${repeat}` });
+            await finishRun(ctx, run, label, runStarted);
+          }
+        }
+      });
+    } catch (error) {
+      if (options.signal.aborted) return;
+      for (const { scenario } of options.scenarios) {
+        for (const side of options.sides) await finishRun(ctx, failedRun(scenario.name, side, repeat, error as Error), `${envLabel} ${scenario.name} on ${side.key}`, Date.now());
+      }
+    }
+  }
+}
+
 /** Capacity search: per side, one (seeded) environment; per open-model scenario, the search's steps on it. */
 async function runCapacity(ctx: BenchContext, capacity: NonNullable<BenchOptions["capacity"]>): Promise<void> {
   const { options, results } = ctx;
@@ -392,6 +441,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       seed: options.seed,
       ...(options.scale ? { scale: { ...options.scale.scale, ...(options.scale.preset ? { preset: options.scale.preset } : {}) } } : {}),
       ...(options.capacity ? { capacity: { slo: options.capacity.slo.text, ...options.capacity.search } } : {}),
+      ...(options.ported ? { ported: true } : {}),
       duration: options.duration,
       rate: options.rate ?? null,
       sampleIntervalMs: options.sampleIntervalMs,
@@ -412,6 +462,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const ctx: BenchContext = { options, results, started, save };
   try {
     if (options.capacity) await runCapacity(ctx, options.capacity);
+    else if (options.ported) await runPorted(ctx);
     else if (options.scale) await runPerEnvironment(ctx);
     else await runPerScenario(ctx);
   } catch (error) {

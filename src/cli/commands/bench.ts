@@ -7,7 +7,7 @@ import { BENCH_SCENARIOS, benchScenario, DEFAULT_BENCH_SCENARIOS, DEFAULT_SCALE_
 import { parseSlo } from "../../bench/capacity.ts";
 import { benchSides } from "../../bench/sides.ts";
 import { formatScale, parseScale, SCALE_PRESETS } from "../../bench/workload/scale.ts";
-import { profileNames } from "../../env/profiles/index.ts";
+import { getProfile, profileNames } from "../../env/profiles/index.ts";
 import { renderRatioTable } from "../../bench/ratio-table.ts";
 import { parseBenchResults, type BenchResults } from "../../bench/results.ts";
 import { runBench } from "../../bench/run-bench.ts";
@@ -40,6 +40,7 @@ interface BenchArgs extends Omit<EnvironmentArgs, "db" | "hs"> {
   engine: EngineChoice;
   "sample-interval": number;
   "from-results"?: string;
+  ported: boolean;
 }
 
 const DATABASES = ["sqlite", "postgres"] as const;
@@ -126,6 +127,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         type: "string",
         describe: `seed every environment with a workload made from --seed before measuring: ${Object.keys(SCALE_PRESETS).join(", ")}, or rooms=N,members=N,timeline=N`,
       })
+      .option("ported", {
+        type: "boolean",
+        default: false,
+        describe: "the PostgreSQL side is the seeded SQLite deployment ported with the implementation's own tool (synapse_port_db), served beside it: both sides on the same data",
+      })
       .option("slo", { type: "string", describe: "search each open-model scenario's capacity on each side instead of repeating: the highest arrival rate that holds e.g. p99<500ms" })
       .option("capacity-start", { type: "number", default: 2, describe: "with --slo: the first rate tried, per second" })
       .option("capacity-max", { type: "number", default: 200, describe: "with --slo: the highest rate tried, per second" })
@@ -174,6 +180,13 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     });
     const repeat = parseRepeat(args);
     const capacity = args.slo !== undefined ? capacityOptions(args) : undefined;
+    if (args.ported) {
+      const profile = getProfile(implementations[0]!);
+      if (implementations.length !== 1 || !profile.portToPostgres) throw new UserError(`--ported: needs one implementation with a porting tool (synapse); got --hs ${implementations.join(",")}`);
+      if (databases.length !== 2 || !databases.includes("sqlite") || !databases.includes("postgres")) throw new UserError("--ported: compares SQLite with its PostgreSQL copy; leave --db at sqlite,postgres");
+      if (typeof repeat !== "number") throw new UserError("--ported: give a number of repeats (each is one seeded SQLite deployment and its copy), e.g. --repeat 3");
+      if (capacity) throw new UserError("--ported: not with --slo");
+    }
     if (capacity && !scenarios.some((s) => s.scenario.openModel)) throw new UserError(`--slo: none of the scenarios takes an arrival rate; choose open-model ones (${BENCH_SCENARIOS.filter((s) => s.openModel).map((s) => s.name).join(", ")})`);
     if (args.rate !== undefined && !(args.rate > 0)) throw new UserError(`--rate ${args.rate}: expected a positive number of arrivals per second`);
     if (!(args["sample-interval"] >= 100)) throw new UserError(`--sample-interval ${args["sample-interval"]}: expected at least 100 ms`);
@@ -205,6 +218,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         repeat,
         ...(scale ? { scale: { scale, ...(args.scale && SCALE_PRESETS[args.scale.trim()] ? { preset: args.scale.trim() } : {}) } } : {}),
         ...(capacity ? { capacity } : {}),
+        ...(args.ported ? { ported: true } : {}),
         duration: args.duration,
         ...(args.rate !== undefined ? { rate: args.rate } : {}),
         seed: args.seed,
