@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createVitest, type Vitest } from "vitest/node";
+import type { Vitest } from "vitest/node";
 import { ResultCollector } from "./collector.ts";
 import type { TestRecord } from "./results.ts";
 import { SUITES_CONFIG, SUITES_ROOT } from "./selection.ts";
@@ -32,6 +32,9 @@ export interface SuiteRunOutcome {
  */
 async function createQuietVitest(extra: Record<string, unknown>, collector: ResultCollector): Promise<Vitest> {
   const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+  // Loaded on first use: vitest brings vite's native bundler (rolldown), whose threads every
+  // other command would start for nothing, and which once kept a process from exiting.
+  const { createVitest } = await import("vitest/node");
   const vitest = await createVitest("test", {
     config: SUITES_CONFIG,
     root: SUITES_ROOT,
