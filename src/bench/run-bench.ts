@@ -182,7 +182,8 @@ async function measureScenario(
       role: s.role,
       samples: s.samples.map((x): [number, number, number] => [x.t, Math.round(x.cpuPercent * 10) / 10, x.memoryBytes]),
     }));
-    run.databaseBytes = measured.databaseBytes ?? {};
+    // The environment's database is hs1's own; a copy served beside it (--ported) is not measured there.
+    run.databaseBytes = sideEnv.baseUrl ? {} : (measured.databaseBytes ?? {});
     run.problems.push(...measured.problems);
     if (!measured.result.summary) run.problems.push(`the engine wrote no summary (exit code ${run.exitCode})`);
   } catch (error) {
