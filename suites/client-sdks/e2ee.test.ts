@@ -1,5 +1,5 @@
 import { MatrixEvent, MatrixEventEvent, Method, MsgType, Preset, RoomMemberEvent, type AuthDict, type MatrixClient as SdkClient, type RoomMember } from "matrix-js-sdk";
-import { CryptoEvent, DecryptionFailureCode, VerificationPhase, VerifierEvent, type VerificationRequest } from "matrix-js-sdk/lib/crypto-api/index.js";
+import { CryptoEvent, DecryptionFailureCode, VerificationPhase, VerifierEvent, type VerificationRequest, type Verifier } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { expect } from "vitest";
 import { endpoints } from "../../src/client/endpoints.ts";
 import { readUntil } from "../../src/client/poll.ts";
@@ -9,7 +9,7 @@ import type { JsonObject } from "../../src/protocol/json.ts";
 import { verifyJson } from "../../src/protocol/signing.ts";
 import type { DeploymentHomeserver } from "../../src/deployment/deployment.ts";
 import { covers, describe, test } from "../fixtures.ts";
-import { loggedInSdkClient, waitFor } from "./sdk-client.ts";
+import { loggedInSdkClient, waitFor, within } from "./sdk-client.ts";
 
 // End-to-end encryption as real clients do it: matrix-js-sdk with its Rust crypto (in-memory
 // stores). Each endpoint can pass a schema check and still fail here, where the devices, one-time
@@ -17,6 +17,12 @@ import { loggedInSdkClient, waitFor } from "./sdk-client.ts";
 
 const E2EE_WAIT_MS = 30_000;
 const MEGOLM = "m.megolm.v1.aes-sha2";
+
+/** Confirms the SAS emojis as a user would once they show, including when they showed before this was called. */
+function confirmEmojis(verifier: Verifier): void {
+  verifier.on(VerifierEvent.ShowSas, (sas) => void sas.confirm());
+  void verifier.getShowSasCallbacks()?.confirm();
+}
 
 const KEYS_AND_TO_DEVICE = [endpoints.keysUpload, endpoints.keysQuery, endpoints.keysClaim, endpoints.sendToDevice, endpoints.sync, endpoints.sendEvent];
 
@@ -183,15 +189,15 @@ describe("end-to-end encryption with matrix-js-sdk's Rust crypto", { timeout: 18
         bob.client.on(CryptoEvent.VerificationRequestReceived, done);
         return () => bob.client.off(CryptoEvent.VerificationRequestReceived, done);
       }, E2EE_WAIT_MS);
-      const request = await alice.client.getCrypto()!.requestVerificationDM(bobId, roomId);
+      const request = await within("alice's verification request to be sent", alice.client.getCrypto()!.requestVerificationDM(bobId, roomId), E2EE_WAIT_MS);
       const incoming = await received;
-      await incoming.accept();
+      await within("bob's acceptance to be sent", incoming.accept(), E2EE_WAIT_MS);
       await readUntil("alice's request to be ready", async () => request.phase, (phase) => phase >= VerificationPhase.Ready, { timeoutMs: E2EE_WAIT_MS });
-      const aliceVerifier = await request.startVerification("m.sas.v1");
-      aliceVerifier.on(VerifierEvent.ShowSas, (sas) => void sas.confirm());
-      const bobVerifier = await readUntil("bob's verifier", async () => incoming.verifier, (v) => v !== undefined, { timeoutMs: E2EE_WAIT_MS });
-      bobVerifier!.on(VerifierEvent.ShowSas, (sas) => void sas.confirm());
-      await Promise.all([aliceVerifier.verify(), bobVerifier!.verify()]);
+      const aliceVerifier = await within("alice's SAS start to be sent", request.startVerification("m.sas.v1"), E2EE_WAIT_MS);
+      confirmEmojis(aliceVerifier);
+      const bobVerifier = (await readUntil("bob's verifier", async () => incoming.verifier, (v) => v !== undefined, { timeoutMs: E2EE_WAIT_MS }))!;
+      confirmEmojis(bobVerifier);
+      await within("both sides to finish the SAS verification", Promise.all([aliceVerifier.verify(), bobVerifier.verify()]), E2EE_WAIT_MS * 2, () => `alice's request in phase ${VerificationPhase[request.phase]}, bob's in ${VerificationPhase[incoming.phase]}`);
       await readUntil("alice to trust bob's identity", () => alice.client.getCrypto()!.getUserVerificationStatus(bobId), (status) => status.isCrossSigningVerified(), { timeoutMs: E2EE_WAIT_MS });
 
       // What the server stores: alice's signature on bob's master key, which the protocol core checks.

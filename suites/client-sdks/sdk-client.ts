@@ -25,6 +25,15 @@ export function waitFor<T>(what: string, register: (done: (value: T) => void) =>
   });
 }
 
+/** Resolves as `promise` does, or rejects after `ms` naming `what` and, when given, the state `where` reports then. */
+export function within<T>(what: string, promise: Promise<T>, ms = SDK_WAIT_MS, where?: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`matrix-js-sdk: waited ${ms} ms for ${what}${where ? ` (${where()})` : ""}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 export interface SdkLogin {
   baseUrl: string;
   user: string;
