@@ -2,6 +2,7 @@ import type Dockerode from "dockerode";
 import { execInContainer } from "./container.ts";
 import { queryRunPostgres } from "./database.ts";
 import { connectEngine } from "./engine.ts";
+import { getProfile } from "./profiles/index.ts";
 import type { RunState } from "./state.ts";
 
 /** One reading of a container: CPU as a share of one core (100 = one core busy) and memory. */
@@ -128,15 +129,21 @@ export class ResourceSampler {
   }
 }
 
-/** On-disk size of each homeserver's database, in bytes (SQLite: the file with its WAL). */
+/**
+ * On-disk size of each homeserver's database, in bytes (an embedded one: its files as the
+ * profile names them, SQLite with its WAL). A database whose files are not found is left out
+ * rather than reported as empty.
+ */
 export async function databaseSizes(state: RunState): Promise<Record<string, number>> {
   const { docker } = await connectEngine();
   const sizes: Record<string, number> = {};
   for (const hs of state.homeservers) {
     if (hs.database.kind === "sqlite") {
-      const path = hs.database.name;
-      const out = await execInContainer(docker, hs.containerId, ["sh", "-c", `cat "${path}" "${path}-wal" 2>/dev/null | wc -c`]);
-      sizes[hs.name] = Number(out);
+      const files = getProfile(hs.profile).embeddedDatabaseFiles;
+      // The globs expand in the container's shell; du totals files and directories alike.
+      const out = await execInContainer(docker, hs.containerId, ["sh", "-c", `du -cb -- ${files} 2>/dev/null | tail -n 1 | cut -f 1`]).catch(() => "");
+      const bytes = Number(out.trim());
+      if (out.trim() !== "" && Number.isFinite(bytes) && bytes > 0) sizes[hs.name] = bytes;
     } else if (state.postgres) {
       sizes[hs.name] = Number(await queryRunPostgres(state, `SELECT pg_database_size('${hs.database.name}')`));
     }

@@ -66,6 +66,7 @@ export const conduitProfile: HomeserverProfile = {
   displayName: "Conduit",
   databases: ["sqlite"],
   sqliteLocation: `${CONDUIT_DATABASE_DIR}/conduit.db`,
+  embeddedDatabaseFiles: `${CONDUIT_DATABASE_DIR}/conduit.db ${CONDUIT_DATABASE_DIR}/conduit.db-wal`,
   registryImage: (version) => `${REGISTRY_REPOSITORY}:${version ? `v${version.replace(/^v/, "")}` : "latest"}`,
   localImage: () => noLocalBuild("Conduit", `${REGISTRY_REPOSITORY}:latest`, "conduit"),
   // Conduit has neither an SMTP client nor application-service registration files (it registers them through its admin room).

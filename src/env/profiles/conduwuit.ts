@@ -64,6 +64,7 @@ function conduwuitProfile(fork: ConduwuitFork): HomeserverProfile {
     // RocksDB, embedded like SQLite: `--db sqlite` (the default) selects the server's own store.
     databases: ["sqlite"],
     sqliteLocation: `${CONDUIT_DATABASE_DIR} (RocksDB)`,
+    embeddedDatabaseFiles: CONDUIT_DATABASE_DIR,
     registryImage: (version) => `${fork.registryRepository}:${version ? `v${version.replace(/^v/, "")}` : "latest"}`,
     localImage: () => noLocalBuild(fork.displayName, latest, fork.executable),
     // Application services are registered through the admin room, and email is not sent by these servers.

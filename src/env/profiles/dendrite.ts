@@ -114,6 +114,7 @@ export const dendriteProfile: HomeserverProfile = {
   displayName: "Dendrite",
   databases: ["sqlite", "postgres"],
   sqliteLocation: `${DENDRITE_DIR}/*.db (one file per component)`,
+  embeddedDatabaseFiles: `${DENDRITE_DIR}/*.db ${DENDRITE_DIR}/*.db-wal`,
   registryImage: (version) => `matrixdotorg/dendrite-monolith:${onlyRelease(version)}`,
   localImage: (version) => (onlyRelease(version), dendriteImage),
   // Dendrite sends no email (it has no SMTP client): only the application service is wired.

@@ -151,6 +151,7 @@ export const synapseProfile: HomeserverProfile = {
   displayName: "Synapse",
   databases: ["sqlite", "postgres"],
   sqliteLocation: SQLITE_FILE,
+  embeddedDatabaseFiles: `${SQLITE_FILE} ${SQLITE_FILE}-wal`,
   registryImage: (version) => `matrixdotorg/synapse:${version ? `v${version}` : "latest"}`,
   // The Debian-built base is a Synapse image (matrix-synapse is one of its packages); other releases come from PyPI.
   localImage: (version) => (version ? synapseReleaseImage(version) : debianBaseImage),

@@ -108,6 +108,8 @@ export interface HomeserverProfile {
   databases: readonly DatabaseKind[];
   /** Where the SQLite database lives inside the container, as `env status` shows it. */
   sqliteLocation: string;
+  /** The embedded database's files and directories inside the container (shell globs, space-separated), whose bytes are its size. */
+  embeddedDatabaseFiles: string;
   /** Image on a public registry, for machines that can pull: the default release, or the one given. */
   registryImage(version?: string): string;
   /** The image built on this machine where no registry answers: the default release, or the one given. */
