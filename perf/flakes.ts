@@ -5,7 +5,7 @@
 //   npm run bench:flakes -- [--db sqlite,postgres] [--runs 10] [--out DIR] [-- extra gauntlet run args]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunResults } from "../src/run/results.ts";
@@ -37,7 +37,8 @@ async function fullRun(db: string, run: number): Promise<Row> {
   const dir = join(out, `${db}-${String(run).padStart(2, "0")}`);
   await mkdir(dir, { recursive: true });
   const seed = Math.floor(Math.random() * 1_000_000_000);
-  const args = [CLI, "run", "--db", db, "--shuffle", String(seed), "--out", dir, "--no-allure", "--quiet", ...extra];
+  // --keep: an unclean run's homeserver logs are saved beside its results before the run is removed.
+  const args = [CLI, "run", "--db", db, "--shuffle", String(seed), "--out", dir, "--no-allure", "--quiet", "--keep", ...extra];
   // The run's deadline starts once it holds the lock (timeout runs inside flock); the wait for the lock has its own.
   const deadline = ["timeout", String(RUN_DEADLINE_MS / 1000), process.execPath, ...args];
   const [command, commandArgs] = existsSync(LOCK) ? ["flock", ["-w", String(LOCK_WAIT_S), LOCK, ...deadline]] : [deadline[0]!, deadline.slice(1)];
@@ -48,9 +49,30 @@ async function fullRun(db: string, run: number): Promise<Row> {
   try {
     const results = JSON.parse(await readFile(join(dir, "results.json"), "utf8")) as RunResults;
     const s = results.summary;
+    await keepLogsAndRemove(results.target.runId, dir, s.unexpectedFailures + s.unexpectedPasses + results.errors.length > 0);
     return { db, run, seed: results.selection.shuffleSeed ?? seed, passed: s.passed, expected: s.expectedFailures, unexpected: s.unexpectedFailures + s.unexpectedPasses, skipped: s.skipped, errors: results.errors.length, runS: results.durationMs / 1000, wallS, exitCode };
   } catch {
     return { db, run, seed, passed: 0, expected: 0, unexpected: -1, skipped: 0, errors: 0, runS: 0, wallS, exitCode };
+  }
+}
+
+/** Saves each homeserver's whole log when the run was unclean, then removes the run. */
+async function keepLogsAndRemove(runId: string | null | undefined, dir: string, unclean: boolean): Promise<void> {
+  if (!runId) return;
+  const cli = (args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: "utf8", maxBuffer: 512 * 2 ** 20, timeout: 120_000 });
+  if (unclean) {
+    for (const hs of ["hs1", "hs2"]) {
+      try {
+        await writeFile(join(dir, `${hs}.log`), cli(["env", "logs", runId, "--hs", hs, "--tail", "0"]));
+      } catch (error) {
+        console.error(`could not save ${hs}'s log of ${runId}: ${(error as Error).message}`);
+      }
+    }
+  }
+  try {
+    cli(["env", "down", runId]);
+  } catch (error) {
+    console.error(`could not remove run ${runId}: ${(error as Error).message}`);
   }
 }
 
