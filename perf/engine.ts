@@ -1,7 +1,8 @@
 // The embedded load engine against a trivial local endpoint: its peak requests/s on one core
 // beside autocannon's on the same endpoint in the same run (interleaved rounds, so drift of a
 // shared machine touches both), and the engine's own CPU share while it drives constant arrival
-// rates (it should stay well under 80% to keep its clock honest).
+// rates (it should stay well under 80% to keep its clock honest), beside the share of a bare
+// Node socket loop at the same rate (perf/socket-floor.ts): what timers and syscalls alone cost.
 // `--soak DURATION` instead holds 1,000 requests/s for DURATION (e.g. 10m) and prints the
 // engine's RSS and heap every 30 s: memory must stay flat however long a test runs.
 import { spawn, spawnSync } from "node:child_process";
@@ -141,15 +142,29 @@ async function peakRounds(url: string): Promise<void> {
   console.log(`  ratio (median of ${PEAK_ROUNDS} rounds): ${median.toFixed(2)} (node engine / autocannon)`);
 }
 
+const SOCKET_FLOOR = fileURLToPath(new URL("./socket-floor.ts", import.meta.url));
+
+/** The CPU share of a bare Node socket loop at `rate` (perf/socket-floor.ts), on the engine's core. */
+async function socketFloor(url: string, rate: number): Promise<number> {
+  const [command, args] = onCore(0, process.execPath, [SOCKET_FLOOR, url, String(rate), String(RATE_SECONDS)]);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`the socket floor exited with ${code}`);
+  return (JSON.parse(stdout) as { cpuShare: number }).cpuShare;
+}
+
 async function arrivalRates(url: string): Promise<void> {
   console.log("");
-  console.log(`constant arrival rate, ${RATE_SECONDS} s each: the engine's own CPU share`);
-  console.log(`  ${"target".padStart(8)} ${"achieved".padStart(9)} ${"dropped".padStart(8)} ${"p99 ms".padStart(8)} ${"CPU".padStart(6)}`);
+  console.log(`constant arrival rate, ${RATE_SECONDS} s each: the engine's own CPU share, beside a bare Node socket loop at the same rate (timer, write, read: the floor)`);
+  console.log(`  ${"target".padStart(8)} ${"achieved".padStart(9)} ${"dropped".padStart(8)} ${"p99 ms".padStart(8)} ${"CPU".padStart(6)} ${"floor".padStart(6)}`);
   for (const rate of RATES) {
     const run = await runEngine(url, arrivalRate(rate, RATE_SECONDS));
+    const floor = await socketFloor(url, rate);
     const achieved = run.requests / RATE_SECONDS;
     console.log(
-      `  ${`${rate}/s`.padStart(8)} ${`${achieved.toFixed(1)}/s`.padStart(9)} ${String(run.dropped).padStart(8)} ${run.p99.toFixed(2).padStart(8)} ${`${(run.cpuShare * 100).toFixed(1)}%`.padStart(6)}${run.cpuShare < 0.8 ? "" : "  (over 80%: latencies distorted)"}`,
+      `  ${`${rate}/s`.padStart(8)} ${`${achieved.toFixed(1)}/s`.padStart(9)} ${String(run.dropped).padStart(8)} ${run.p99.toFixed(2).padStart(8)} ${`${(run.cpuShare * 100).toFixed(1)}%`.padStart(6)} ${`${(floor * 100).toFixed(1)}%`.padStart(6)}${run.cpuShare < 0.8 ? "" : "  (over 80%: latencies distorted)"}`,
     );
   }
 }
