@@ -11,18 +11,11 @@ if ("setLevel" in logger && typeof logger.setLevel === "function") logger.setLev
 
 /** Resolves when `register` calls its callback with a value, or rejects after `ms` naming `what`. */
 export function waitFor<T>(what: string, register: (done: (value: T) => void) => () => void, ms = SDK_WAIT_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let unregister: () => void = () => {};
-    const timer = setTimeout(() => {
-      unregister();
-      reject(new Error(`matrix-js-sdk: waited ${ms} ms for ${what}`));
-    }, ms);
-    unregister = register((value) => {
-      clearTimeout(timer);
-      unregister();
-      resolve(value);
-    });
+  let unregister: () => void = () => {};
+  const value = new Promise<T>((resolve) => {
+    unregister = register(resolve);
   });
+  return within(what, value, ms).finally(() => unregister());
 }
 
 /** Resolves as `promise` does, or rejects after `ms` naming `what` and, when given, the state `where` reports then. */
