@@ -23,6 +23,7 @@ export class DeploymentHomeserver {
   readonly mail: MailService | undefined;
   readonly #provisioning: Provisioning;
   readonly #timeoutMs: number | undefined;
+  readonly #containerId: string | undefined;
 
   constructor(target: TargetHomeserver, requestTimeoutMs?: number) {
     this.name = target.name;
@@ -37,6 +38,24 @@ export class DeploymentHomeserver {
     registerSecret(target.appservice?.hs_token);
     this.mail = target.mail;
     this.#provisioning = target.provisioning;
+    this.#containerId = target.containerId;
+  }
+
+  /**
+   * Resolves when the homeserver's asynchronous indexes (Synapse: its user directory) have
+   * processed every event persisted before the call, so a test of an eventually consistent read
+   * waits out the server's backlog before its own deadline starts. Resolves at once where the
+   * profile has no such step or the harness did not start the server (a `--url` target).
+   */
+  async caughtUp(deadlineMs = 120_000): Promise<void> {
+    const containerId = this.#containerId;
+    const catchUp = containerId ? getProfile(this.implementation).catchUp : undefined;
+    if (!containerId || !catchUp) return;
+    const { connectEngine } = await import("../env/engine.ts");
+    const { docker } = await connectEngine();
+    const started = Date.now();
+    await catchUp({ docker, containerId, deadlineMs });
+    recordTiming(`wait for ${this.name}'s indexes to catch up (${this.implementation} profile)`, Date.now() - started, 200);
   }
 
   /** A client without credentials, for unauthenticated endpoints. */

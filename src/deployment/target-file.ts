@@ -32,6 +32,8 @@ export interface TargetHomeserver {
   appservice?: AppserviceRegistration;
   /** The mail sink the homeserver sends its email to, when it was started with one. */
   mail?: MailService;
+  /** The container the harness started the homeserver in; profiles read the state of its indexes through it. */
+  containerId?: string;
 }
 
 /** What suites test: holds credentials, so it is written with mode 0600 and removed after the run. */

@@ -37,6 +37,7 @@ export function targetOfEnvironment(environment: Environment): TargetHomeserver[
     provisioning: { kind: "profile", profile: hs.profile, registrationSharedSecret: hs.registrationSharedSecret },
     ...(hs.appservice ? { appservice: hs.appservice } : {}),
     ...(hs.mail ? { mail: hs.mail } : {}),
+    containerId: hs.containerId,
   }));
 }
 

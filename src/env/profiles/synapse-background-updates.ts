@@ -2,24 +2,37 @@
 // works through them after it starts answering; until `populate_user_directory` is done its
 // user directory ignores new rooms and profile changes. With the default one-second sleep
 // between batches that took about 150 s, so the first tests of a run raced it.
-import type { SettleRequest } from "./types.ts";
+import type { CatchUpRequest, SettleRequest } from "./types.ts";
 import { execInContainer } from "../container.ts";
 
-/** Counts the rows of Synapse's background_updates table, on whichever database its config names. */
-const COUNT_PENDING = `
+/** Opens a cursor on whichever database the Synapse config named by argv[1] uses. */
+const CONNECT = `
 import json, sys
 config = json.load(open(sys.argv[1]))
 db = config["database"]
 if db["name"] == "sqlite3":
     import sqlite3
-    connection = sqlite3.connect(db["args"]["database"])
+    connection = sqlite3.connect(db["args"]["database"], timeout=10)
 else:
     import psycopg2
     args = {k: v for k, v in db["args"].items() if k in ("user", "password", "database", "host", "port", "dbname")}
     connection = psycopg2.connect(**args)
 cursor = connection.cursor()
+`;
+
+/** Counts the rows of Synapse's background_updates table. */
+const COUNT_PENDING = `${CONNECT}
 cursor.execute("SELECT count(*) FROM background_updates")
 print(cursor.fetchone()[0])
+`;
+
+/** The newest event's stream position, and how far the user directory has processed. */
+const DIRECTORY_POSITION = `${CONNECT}
+cursor.execute("SELECT coalesce(max(stream_ordering), 0) FROM events")
+events = cursor.fetchone()[0]
+cursor.execute("SELECT stream_id FROM user_directory_stream_pos")
+row = cursor.fetchone()
+print(json.dumps({"events": events, "directory": row[0] if row else None}))
 `;
 
 export type ContainerCommand = (command: string[]) => Promise<string>;
@@ -63,4 +76,39 @@ export async function settleSynapse(request: SettleRequest, configPath: string):
   });
   const seconds = (Date.now() - start) / 1000;
   if (seconds >= 1) request.step(`Synapse's background updates finished after ${seconds.toFixed(1)} s`);
+}
+
+/** Where Synapse's user directory is in the event stream, read from its database. */
+export async function userDirectoryPosition(run: ContainerCommand, configPath: string): Promise<{ events: number; directory: number | null }> {
+  const output = await run(["python3", "-c", DIRECTORY_POSITION, configPath]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch {
+    parsed = undefined;
+  }
+  const position = parsed as { events?: unknown; directory?: unknown } | undefined;
+  if (typeof position?.events !== "number" || !(typeof position.directory === "number" || position.directory === null)) {
+    throw new Error(`reading Synapse's user directory position printed ${JSON.stringify(output.slice(0, 200))}`);
+  }
+  return { events: position.events, directory: position.directory };
+}
+
+/**
+ * Synapse's catch-up step: its user directory is kept up to date from the stream of state changes
+ * by one background loop, which fell up to 1,500 changes (over 30 s) behind on SQLite in a full
+ * shuffled run. Waits until it has processed every event persisted before the call.
+ */
+export async function catchUpSynapse(request: CatchUpRequest, configPath: string): Promise<void> {
+  const run: ContainerCommand = (command) => execInContainer(request.docker, request.containerId, command);
+  const start = Date.now();
+  let { events: target, directory } = await userDirectoryPosition(run, configPath);
+  while (directory === null || directory < target) {
+    request.signal?.throwIfAborted();
+    if (Date.now() - start > request.deadlineMs) {
+      throw new Error(`Synapse's user directory had processed the event stream up to position ${directory ?? "none"} of ${target} after ${request.deadlineMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    directory = (await userDirectoryPosition(run, configPath)).directory;
+  }
 }

@@ -1,6 +1,6 @@
 import { debianBaseImage } from "../debian-image.ts";
 import { synapseReleaseImage } from "../synapse-image.ts";
-import { settleSynapse } from "./synapse-background-updates.ts";
+import { catchUpSynapse, settleSynapse } from "./synapse-background-updates.ts";
 import { portSynapseToPostgres } from "./synapse-port-db.ts";
 import { registerWithSharedSecret } from "./synapse-registration.ts";
 import type { ContainerPlan, HomeserverProfile, HomeserverSpec, MailService } from "./types.ts";
@@ -182,4 +182,5 @@ export const synapseProfile: HomeserverProfile = {
   registerUser: registerWithSharedSecret,
   portToPostgres: portSynapseToPostgres,
   settle: (request) => settleSynapse(request, `${SYNAPSE_DIR}/homeserver.yaml`),
+  catchUp: (request) => catchUpSynapse(request, `${SYNAPSE_DIR}/homeserver.yaml`),
 };

@@ -140,7 +140,17 @@ export interface HomeserverProfile {
    * and other indexes lag), so the first tests do not race it. Absent where there is none.
    */
   settle?(request: SettleRequest): Promise<void>;
+  /**
+   * Waits until the homeserver's asynchronous indexes have processed every event persisted before
+   * the call (Synapse: the user directory, which falls tens of seconds behind under a full run's
+   * load). Suites reach it through `DeploymentHomeserver.caughtUp` before reading such an index.
+   * Absent where there is none.
+   */
+  catchUp?(request: CatchUpRequest): Promise<void>;
 }
+
+/** A running homeserver's container, and how long its indexes may take to catch up. */
+export type CatchUpRequest = Omit<SettleRequest, "step">;
 
 /** A started homeserver's container, and how long it may take to settle. */
 export interface SettleRequest {

@@ -4,14 +4,15 @@ import { Environment } from "../../../src/env/environment.ts";
 import { runStatePath } from "../../../src/env/state.ts";
 import { execInContainer } from "../../../src/env/container.ts";
 import { connectEngine } from "../../../src/env/engine.ts";
-import { pendingBackgroundUpdates } from "../../../src/env/profiles/synapse-background-updates.ts";
+import { getProfile } from "../../../src/env/profiles/index.ts";
+import { pendingBackgroundUpdates, userDirectoryPosition } from "../../../src/env/profiles/synapse-background-updates.ts";
 import { SYNAPSE_DIR } from "../../../src/env/profiles/synapse.ts";
 import { runCli } from "./cli.ts";
 import { leftovers, nothingLeft, volumeCount } from "./leftovers.ts";
 import { exchangeMessage } from "./matrix.ts";
 
 describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
-  test("no background update is pending once env up returns, two users exchange a message, and env down leaves nothing behind", async () => {
+  test("no background update is pending once env up returns, two users exchange a message, the user directory catches up with it, and env down leaves nothing behind", async () => {
     const volumesBefore = await volumeCount();
     const up = await runCli(["env", "up", "--db", db, "--json"]);
     expect(up.code, up.stderr).toBe(0);
@@ -41,6 +42,11 @@ describe.each(["sqlite", "postgres"])("gauntlet env up/down with %s", (db) => {
     // Two provisioned users, a private room, and a message that reaches the other through /sync.
     const { alice } = await exchangeMessage(hs, `hello from ${db}`);
     expect(alice.userId).toMatch(new RegExp(`^@alice-[a-z0-9]+:${hs.serverName}$`));
+    // The profile's catch-up returns once the user directory has processed the newest event.
+    const before = await userDirectoryPosition(inContainer, `${SYNAPSE_DIR}/homeserver.yaml`);
+    expect(before.events).toBeGreaterThan(0);
+    await getProfile("synapse").catchUp!({ docker, containerId: hs.containerId, deadlineMs: 60_000 });
+    expect((await userDirectoryPosition(inContainer, `${SYNAPSE_DIR}/homeserver.yaml`)).directory).toBeGreaterThanOrEqual(before.events);
 
     const ports = [new URL(hs.baseUrl).port, hs.federationUrl.split(":").at(-1), env.state.postgres?.port].filter(Boolean).map(Number);
     const down = await runCli(["env", "down", view.runId]);
