@@ -95,20 +95,28 @@ export async function userDirectoryPosition(run: ContainerCommand, configPath: s
 }
 
 /**
+ * Polls until Synapse's user directory has processed the event stream up to the newest event at
+ * the first read (later events do not move the goal); throws with both positions at the deadline.
+ */
+export async function waitForUserDirectory(run: ContainerCommand, configPath: string, options: { deadlineMs: number; signal?: AbortSignal; pollMs?: number }): Promise<void> {
+  const start = Date.now();
+  let { events: target, directory } = await userDirectoryPosition(run, configPath);
+  while (directory === null || directory < target) {
+    options.signal?.throwIfAborted();
+    if (Date.now() - start > options.deadlineMs) {
+      throw new Error(`Synapse's user directory had processed the event stream up to position ${directory ?? "none"} of ${target} after ${options.deadlineMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+    directory = (await userDirectoryPosition(run, configPath)).directory;
+  }
+}
+
+/**
  * Synapse's catch-up step: its user directory is kept up to date from the stream of state changes
  * by one background loop, which fell up to 1,500 changes (over 30 s) behind on SQLite in a full
  * shuffled run. Waits until it has processed every event persisted before the call.
  */
-export async function catchUpSynapse(request: CatchUpRequest, configPath: string): Promise<void> {
+export function catchUpSynapse(request: CatchUpRequest, configPath: string): Promise<void> {
   const run: ContainerCommand = (command) => execInContainer(request.docker, request.containerId, command);
-  const start = Date.now();
-  let { events: target, directory } = await userDirectoryPosition(run, configPath);
-  while (directory === null || directory < target) {
-    request.signal?.throwIfAborted();
-    if (Date.now() - start > request.deadlineMs) {
-      throw new Error(`Synapse's user directory had processed the event stream up to position ${directory ?? "none"} of ${target} after ${request.deadlineMs / 1000} s`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    directory = (await userDirectoryPosition(run, configPath)).directory;
-  }
+  return waitForUserDirectory(run, configPath, { deadlineMs: request.deadlineMs, ...(request.signal ? { signal: request.signal } : {}) });
 }
