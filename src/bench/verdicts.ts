@@ -12,10 +12,11 @@ const STEAL_NOISE_PERCENT = 5;
 export function phraseRow(row: ComparisonRow): string {
   const r = row.ratioInterval;
   const what = row.quantity.label;
-  if (!r) return `${what}: not measured on both sides`;
+  if (!r) return row.quantity.note ? `${what}: ${row.quantity.note}` : `${what}: not measured on both sides`;
   if (row.verdict === "too few repeats") return `${what}: too few repeats to judge (${r.n})`;
   if (row.verdict === "no difference") return `${what}: no difference (${r.estimate.toFixed(2)}×, ${r.low.toFixed(2)}–${r.high.toFixed(2)})`;
-  const [more, less] = row.quantity.group === "latency" ? ["slower", "faster"] : row.quantity.group === "throughput" ? ["higher", "lower"] : ["more", "less"];
+  // A response size rides with the latencies of its scenario, but is larger or smaller, not slower.
+  const [more, less] = row.quantity.unit === "bytes" ? ["larger", "smaller"] : row.quantity.group === "latency" ? ["slower", "faster"] : row.quantity.group === "throughput" ? ["higher", "lower"] : ["more", "less"];
   // Above 1 the numerator measured more; below 1, say how many times less, as people read it.
   const above = r.estimate >= 1;
   const factor = (x: number) => (above ? x : 1 / x).toFixed(2);
@@ -23,9 +24,23 @@ export function phraseRow(row: ComparisonRow): string {
   return `${what} ${factor(r.estimate)}× ${above ? more : less} (${factor(low)}–${factor(high)})`;
 }
 
-/** The rows a scenario's verdict speaks of: each headline metric's p50 and p95, and the achieved rate. */
+/**
+ * The rows a scenario's verdict speaks of: each headline metric's p50 and p95, and the achieved
+ * rate. A metric with too few samples per run for either percentile (initial sync gives three)
+ * is judged by its maximum, the one statistic those runs support.
+ */
 export function headlineRows(rows: ComparisonRow[]): ComparisonRow[] {
-  return rows.filter((row) => (row.quantity.group === "latency" && /:(p50|p95)$/.test(row.quantity.key)) || row.quantity.key === "throughput:achieved");
+  const picked: ComparisonRow[] = [];
+  const latency = rows.filter((row) => row.quantity.group === "latency");
+  const metrics = [...new Set(latency.map((row) => row.quantity.key.slice(0, row.quantity.key.lastIndexOf(":"))))];
+  for (const metric of metrics) {
+    const stat = (label: string) => latency.find((row) => row.quantity.key === `${metric}:${label}`);
+    const percentiles = [stat("p50"), stat("p95")].filter((row): row is ComparisonRow => row !== undefined);
+    const max = stat("max");
+    const unsupported = percentiles.every((row) => !row.ratioInterval && row.quantity.note);
+    picked.push(...(unsupported && max?.ratioInterval ? [max] : percentiles));
+  }
+  return [...picked, ...rows.filter((row) => row.quantity.key === "throughput:achieved")];
 }
 
 /** Noise the results themselves show: a busy machine during the runs, repeats that disagree. */
