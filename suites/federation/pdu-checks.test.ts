@@ -82,7 +82,8 @@ describe("checks performed on receipt of a PDU", () => {
 
   test(
     "a PDU with 21 prev_events is refused (not in /messages, /event 404), one with 20 is accepted",
-    covers([fed.sendTransaction, fed.getEvent, endpoints.messages], "server-server-api/#pdus"),
+    // The deadline covers the forks' 60 s and the merge's 30 s below.
+    { ...covers([fed.sendTransaction, fed.getEvent, endpoints.messages], "server-server-api/#pdus"), timeout: 120_000 },
     async ({ alice, hs, peer }) => {
       const { room, creator } = await joinedRoom(alice, peer);
       // 21 forks from one parent, all known to the homeserver, then merges of 21 and of 20 of them.
@@ -90,12 +91,16 @@ describe("checks performed on receipt of a PDU", () => {
       const auth = room.prototype(messageOf(creator, "")).auth_events as string[];
       const forks = Array.from({ length: 21 }, (_, i) => room.place(peer.sign(room.prototypeAt({ ...messageOf(creator, `fork ${i}`), prevEvents: [parent], authEvents: auth, originServerTs: Date.now() }), room.version)));
       await peer.sendTransaction(hs.serverName, forks.map((f) => f.pdu));
+      // Synapse handles a transaction's PDUs one after another, after answering it. In a full
+      // run one fork took up to 1.8 s and all 21 took 28.5 s, so the merges go out once the
+      // last fork is in alice's timeline, and each wait has its own deadline.
+      await alice.syncUntil(timelineHas(room.roomId, eventWithId(forks.at(-1)!.eventId)), { timeoutMs: 60_000 });
       const merge = (ids: string[], body: string) => peer.sign(room.prototypeAt({ ...messageOf(creator, body), prevEvents: ids, authEvents: auth, originServerTs: Date.now() }), room.version);
       const tooMany = merge(forks.map((f) => f.eventId), "21 prev_events");
       const enough = merge(forks.slice(0, 20).map((f) => f.eventId), "20 prev_events");
       const enoughId = computeEventId(enough, room.version);
       await peer.sendTransaction(hs.serverName, [tooMany, enough]);
-      await alice.syncUntil(timelineHas(room.roomId, eventWithId(enoughId)));
+      await alice.syncUntil(timelineHas(room.roomId, eventWithId(enoughId)), { timeoutMs: 30_000 });
       await expectDropped(alice, hs.serverName, peer, room.roomId, computeEventId(tooMany, room.version));
     },
   );
