@@ -18,10 +18,14 @@ import { loggedInSdkClient, waitFor, within } from "./sdk-client.ts";
 const E2EE_WAIT_MS = 30_000;
 const MEGOLM = "m.megolm.v1.aes-sha2";
 
-/** Confirms the SAS emojis as a user would once they show, including when they showed before this was called. */
-function confirmEmojis(verifier: Verifier): void {
-  verifier.on(VerifierEvent.ShowSas, (sas) => void sas.confirm());
-  void verifier.getShowSasCallbacks()?.confirm();
+/**
+ * Confirms the SAS emojis as a user would once they show, including when they showed before this
+ * was called; resolves when the confirmation (the MAC) has been sent.
+ */
+function confirmEmojis(verifier: Verifier): Promise<void> {
+  const shown = verifier.getShowSasCallbacks();
+  if (shown) return shown.confirm();
+  return new Promise((resolve, reject) => verifier.once(VerifierEvent.ShowSas, (sas) => sas.confirm().then(resolve, reject)));
 }
 
 const KEYS_AND_TO_DEVICE = [endpoints.keysUpload, endpoints.keysQuery, endpoints.keysClaim, endpoints.sendToDevice, endpoints.sync, endpoints.sendEvent];
@@ -194,10 +198,16 @@ describe("end-to-end encryption with matrix-js-sdk's Rust crypto", { timeout: 18
       await within("bob's acceptance to be sent", incoming.accept(), E2EE_WAIT_MS);
       await readUntil("alice's request to be ready", async () => request.phase, (phase) => phase >= VerificationPhase.Ready, { timeoutMs: E2EE_WAIT_MS });
       const aliceVerifier = await within("alice's SAS start to be sent", request.startVerification("m.sas.v1"), E2EE_WAIT_MS);
-      confirmEmojis(aliceVerifier);
       const bobVerifier = (await readUntil("bob's verifier", async () => incoming.verifier, (v) => v !== undefined, { timeoutMs: E2EE_WAIT_MS }))!;
-      confirmEmojis(bobVerifier);
-      await within("both sides to finish the SAS verification", Promise.all([aliceVerifier.verify(), bobVerifier.verify()]), E2EE_WAIT_MS * 2, () => `alice's request in phase ${VerificationPhase[request.phase]}, bob's in ${VerificationPhase[incoming.phase]}`);
+      const phases = () => `alice's request in phase ${VerificationPhase[request.phase]}, bob's in ${VerificationPhase[incoming.phase]}`;
+      const verified = within("both sides to finish the SAS verification", Promise.all([aliceVerifier.verify(), bobVerifier.verify()]), E2EE_WAIT_MS * 2, phases);
+      verified.catch(() => undefined);
+      // Bob confirms first and alice once his confirmation is sent, as two people comparing emojis
+      // would. Confirming both the moment the emojis showed let alice's MAC reach bob 27 ms before
+      // his own key's PUT returned, and bob's matrix-js-sdk then never sent its done (1 run in 8).
+      await within("bob's confirmation of the emojis to be sent", confirmEmojis(bobVerifier), E2EE_WAIT_MS, phases);
+      await within("alice's confirmation of the emojis to be sent", confirmEmojis(aliceVerifier), E2EE_WAIT_MS, phases);
+      await verified;
       await readUntil("alice to trust bob's identity", () => alice.client.getCrypto()!.getUserVerificationStatus(bobId), (status) => status.isCrossSigningVerified(), { timeoutMs: E2EE_WAIT_MS });
 
       // What the server stores: alice's signature on bob's master key, which the protocol core checks.
