@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { send } from "../../../src/load/k6-modules/http-transport.ts";
@@ -18,8 +18,14 @@ function bodyFor(n: number): Buffer {
   return body;
 }
 
+// The transport keeps idle connections open (until their socket timeout), and a server closes
+// only once every connection has ended: the server's side of each is destroyed at the end.
+const connections = new Set<Socket>();
+
 beforeAll(async () => {
   server = createServer((socket) => {
+    connections.add(socket);
+    socket.on("close", () => connections.delete(socket));
     let pending = "";
     socket.on("data", (chunk) => {
       pending += chunk.toString("latin1");
@@ -43,7 +49,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const socket of connections) socket.destroy();
+  await closed;
+});
 
 test("responses read in many pieces over concurrent connections arrive byte for byte", async () => {
   const requests = Array.from({ length: 8 }, (_, n) =>
