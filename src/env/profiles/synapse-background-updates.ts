@@ -2,6 +2,8 @@
 // works through them after it starts answering; until `populate_user_directory` is done its
 // user directory ignores new rooms and profile changes. With the default one-second sleep
 // between batches that took about 150 s, so the first tests of a run raced it.
+// Later, the user directory follows the event stream in the background, and a busy server lets
+// it fall behind: the catch-up step below waits for it, for tests that search the directory.
 import type { CatchUpRequest, SettleRequest } from "./types.ts";
 import { execInContainer } from "../container.ts";
 
