@@ -47,23 +47,36 @@ export async function pendingBackgroundUpdates(run: ContainerCommand, configPath
   return pending;
 }
 
+/**
+ * Reads until `done` accepts the value, every `pollMs`; after `deadlineMs` throws `failure` of the
+ * last value read. Both waits of this file poll Synapse's database this way.
+ */
+async function pollDatabase<T>(read: () => Promise<T>, done: (value: T) => boolean, options: { deadlineMs: number; signal?: AbortSignal; pollMs?: number }, failure: (last: T) => string, first?: T): Promise<void> {
+  const start = Date.now();
+  let value = first ?? (await read());
+  while (!done(value)) {
+    options.signal?.throwIfAborted();
+    if (Date.now() - start > options.deadlineMs) throw new Error(failure(value));
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+    value = await read();
+  }
+}
+
 /** Polls until no background update is pending; throws with the count left at the deadline. */
 export async function waitForBackgroundUpdates(
   run: ContainerCommand,
   configPath: string,
   options: { deadlineMs: number; step: (message: string) => void; signal?: AbortSignal; why: string },
 ): Promise<void> {
-  const start = Date.now();
-  let pending = await pendingBackgroundUpdates(run, configPath);
+  const pending = await pendingBackgroundUpdates(run, configPath);
   if (pending > 0) options.step(`waiting for Synapse's ${pending} pending background updates`);
-  while (pending > 0) {
-    options.signal?.throwIfAborted();
-    if (Date.now() - start > options.deadlineMs) {
-      throw new Error(`Synapse still had ${pending} background updates pending after ${options.deadlineMs / 1000} s; ${options.why}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    pending = await pendingBackgroundUpdates(run, configPath);
-  }
+  await pollDatabase(
+    () => pendingBackgroundUpdates(run, configPath),
+    (left) => left === 0,
+    options,
+    (left) => `Synapse still had ${left} background updates pending after ${options.deadlineMs / 1000} s; ${options.why}`,
+    pending,
+  );
 }
 
 /** The Synapse profile's settle step: the container's background updates, all done. */
@@ -101,16 +114,14 @@ export async function userDirectoryPosition(run: ContainerCommand, configPath: s
  * the first read (later events do not move the goal); throws with both positions at the deadline.
  */
 export async function waitForUserDirectory(run: ContainerCommand, configPath: string, options: { deadlineMs: number; signal?: AbortSignal; pollMs?: number }): Promise<void> {
-  const start = Date.now();
-  let { events: target, directory } = await userDirectoryPosition(run, configPath);
-  while (directory === null || directory < target) {
-    options.signal?.throwIfAborted();
-    if (Date.now() - start > options.deadlineMs) {
-      throw new Error(`Synapse's user directory had processed the event stream up to position ${directory ?? "none"} of ${target} after ${options.deadlineMs / 1000} s`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
-    directory = (await userDirectoryPosition(run, configPath)).directory;
-  }
+  const first = await userDirectoryPosition(run, configPath);
+  await pollDatabase(
+    () => userDirectoryPosition(run, configPath),
+    ({ directory }) => directory !== null && directory >= first.events,
+    options,
+    ({ directory }) => `Synapse's user directory had processed the event stream up to position ${directory ?? "none"} of ${first.events} after ${options.deadlineMs / 1000} s`,
+    first,
+  );
 }
 
 /**
