@@ -8,6 +8,7 @@ import { getProfile } from "../env/profiles/index.ts";
 import type { MailService } from "../env/profiles/types.ts";
 import type { CertificatePair } from "../env/tls.ts";
 import { DeploymentDownError, readIncidents } from "./incidents.ts";
+import { claimPeerPort } from "./peer-ports.ts";
 import { readTargetFile, type Provisioning, type TargetHomeserver } from "./target-file.ts";
 
 /** One homeserver as suites see it: where it is and how to get a fresh user on it. */
@@ -97,12 +98,22 @@ export class Deployment {
   /** The run CA the homeservers trust for federation; undefined for a `--url` target. */
   readonly ca: CertificatePair | undefined;
   readonly #incidentsFile: string | undefined;
+  readonly #peerPortsDir: string | undefined;
 
-  constructor(homeservers: TargetHomeserver[], source: string, options: { requestTimeoutMs?: number; ca?: CertificatePair; incidentsFile?: string } = {}) {
+  constructor(homeservers: TargetHomeserver[], source: string, options: { requestTimeoutMs?: number; ca?: CertificatePair; incidentsFile?: string; peerPortsDir?: string } = {}) {
     this.homeservers = homeservers.map((hs) => new DeploymentHomeserver(hs, options.requestTimeoutMs));
     this.source = source;
     this.ca = options.ca;
     this.#incidentsFile = options.incidentsFile;
+    this.#peerPortsDir = options.peerPortsDir;
+  }
+
+  /**
+   * Whether a federation peer may listen on `port`: only if no peer of any run against this
+   * deployment used it before, since its homeservers may still be backing off from that name.
+   */
+  claimPeerPort(port: number): boolean {
+    return claimPeerPort(port, this.#peerPortsDir);
   }
 
   /** A homeserver by name; throws at once when the run saw it (or its database) go down. */
@@ -127,5 +138,6 @@ export function loadDeployment(env: NodeJS.ProcessEnv = process.env): Deployment
     requestTimeoutMs: target.requestTimeoutMs,
     ...(target.ca ? { ca: target.ca } : {}),
     ...(target.incidentsFile ? { incidentsFile: target.incidentsFile } : {}),
+    ...(target.peerPortsDir ? { peerPortsDir: target.peerPortsDir } : {}),
   });
 }

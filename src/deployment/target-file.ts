@@ -47,6 +47,12 @@ export interface TargetFile {
   ca?: CertificatePair;
   /** Where the run writes incidents (a homeserver or its database died or stalled) while suites run. */
   incidentsFile?: string;
+  /**
+   * Where federation peers record the ports they took, so no later peer takes one again (see
+   * `claimPeerPort`). For an environment, it lives beside the run state and spans every run
+   * against it; otherwise it is beside the target file.
+   */
+  peerPortsDir?: string;
   homeservers: TargetHomeserver[];
 }
 
@@ -55,7 +61,8 @@ export function writeTargetFile(target: TargetFile): { file: string; incidentsFi
   const dir = mkdtempSync(join(tmpdir(), "gauntlet-target-"));
   const file = join(dir, "target.json");
   const incidentsFile = join(dir, "incidents.json");
-  writeFileSync(file, JSON.stringify({ ...target, incidentsFile }), { mode: 0o600 });
+  const peerPortsDir = target.peerPortsDir ?? join(dir, "peer-ports");
+  writeFileSync(file, JSON.stringify({ ...target, incidentsFile, peerPortsDir }), { mode: 0o600 });
   return {
     file,
     incidentsFile,

@@ -91,8 +91,14 @@ export function listRunStates(): RunState[] {
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
+/** Where the ports of federation peers that spoke to a run's homeservers are recorded (see `claimPeerPort`). */
+export function peerPortsDir(runId: string): string {
+  return join(runsDir(), `${runId}.peer-ports`);
+}
+
 export function removeRunState(runId: string): void {
   rmSync(runStatePath(runId), { force: true });
+  rmSync(peerPortsDir(runId), { recursive: true, force: true });
 }
 
 /** What may be printed: the state without secrets (tokens, passwords, keys). */

@@ -58,6 +58,8 @@ async function readBody(req: IncomingMessage, limit = 10 * 2 ** 20): Promise<str
   return Buffer.concat(chunks).toString("utf8");
 }
 
+const MAX_PORT_ATTEMPTS = 50;
+
 export interface PeerServerOptions {
   /** The run CA: the server's certificate is signed by it. */
   ca: CertificatePair;
@@ -84,18 +86,34 @@ export class PeerServer {
     this.#options = options;
   }
 
-  /** Listens on 127.0.0.1 on a free port; the server name is `localhost:<port>`. Returns the port. */
-  async listen(): Promise<number> {
+  /**
+   * Listens on 127.0.0.1 on a free port that `claimPort` accepts; the server name is
+   * `localhost:<port>`. Returns the port. Ports it refuses stay bound until one is accepted, so
+   * the OS cannot offer them again meanwhile.
+   */
+  async listen(claimPort: (port: number) => boolean = () => true): Promise<number> {
     const tls = await issueServerCertificate(this.#options.ca, { names: ["localhost", "127.0.0.1"] });
-    const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => void this.#dispatch(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    this.#server = server;
-    const port = (server.address() as AddressInfo).port;
-    this.serverName = `localhost:${port}`;
-    return port;
+    const refused: Server[] = [];
+    try {
+      for (let attempt = 0; attempt < MAX_PORT_ATTEMPTS; attempt++) {
+        const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => void this.#dispatch(req, res));
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", resolve);
+        });
+        const port = (server.address() as AddressInfo).port;
+        if (!claimPort(port)) {
+          refused.push(server);
+          continue;
+        }
+        this.#server = server;
+        this.serverName = `localhost:${port}`;
+        return port;
+      }
+    } finally {
+      for (const server of refused) server.close();
+    }
+    throw new Error(`the federation peer found no port on 127.0.0.1 that no earlier peer used, in ${MAX_PORT_ATTEMPTS} tries`);
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,11 @@ export interface FederationPeerOptions {
   strict?: boolean;
   /** Where the peer's outbound requests are recorded, for failure messages (a test's request log). */
   log?: ExchangeLog;
+  /**
+   * Whether the peer may take a port the OS offers; false makes it ask for another. Suites pass
+   * `Deployment.claimPeerPort`, so no peer reuses the server name of an earlier one.
+   */
+  claimPort?: (port: number) => boolean;
 }
 
 /**
@@ -116,9 +121,9 @@ export class FederationPeer {
     return `@${localpart}:${this.serverName}`;
   }
 
-  /** Listens on 127.0.0.1 on a free port; the server name is `localhost:<port>`. */
+  /** Listens on 127.0.0.1 on a free port (one `claimPort` accepts); the server name is `localhost:<port>`. */
   async start(): Promise<this> {
-    const port = await this.#server.listen();
+    const port = await this.#server.listen(this.#options.claimPort);
     const own = `https://127.0.0.1:${port}`;
     const directory: FederationDirectory = (name) => (name === this.serverName ? own : this.#options.directory(name));
     this.#client = new FederationClient({ origin: this.serverName, keyId: this.keyId, key: this.#key, caCertPem: this.#options.ca.certPem, directory });

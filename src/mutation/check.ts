@@ -43,7 +43,7 @@ const PREFLIGHT = "gauntlet run pre-flight (GET /_matrix/client/versions)";
 
 
 /** Runs suites with `gauntlet run --target` against a target file that names the proxies, and returns each test's outcome. */
-async function runSuites(proxies: Proxies, target: MutationTarget, ca: CertificatePair | undefined, suites: readonly string[]): Promise<Outcomes> {
+async function runSuites(proxies: Proxies, target: MutationTarget, ca: CertificatePair | undefined, suites: readonly string[], peerPortsDir: string): Promise<Outcomes> {
   const out = await mkdtemp(join(tmpdir(), "gauntlet-mutation-"));
   // The target file holds the registration secret and the CA key: mode 0600, removed after the run.
   const channel = writeTargetFile({
@@ -51,6 +51,7 @@ async function runSuites(proxies: Proxies, target: MutationTarget, ca: Certifica
     runId: null,
     requestTimeoutMs: 15_000,
     ...(ca && proxies.federation ? { ca } : {}),
+    peerPortsDir,
     homeservers: [{
       name: "hs1",
       implementation: target.profile,
@@ -108,16 +109,18 @@ export async function checkFaults(
   ca?: CertificatePair,
 ): Promise<FaultOutcome[]> {
   const proxies = await startProxies(target, ca, faults);
+  // One record of federation peer ports across every run of the check: the homeserver is the same throughout.
+  const peerPortsDir = await mkdtemp(join(tmpdir(), "gauntlet-mutation-peer-ports-"));
   try {
     const everySuite = [...new Set(faults.flatMap((fault) => suitesOf(fault)))].sort();
     progress(`baseline: ${everySuite.join(", ")} with no fault`);
-    const baseline = await runSuites(proxies, target, ca, everySuite);
+    const baseline = await runSuites(proxies, target, ca, everySuite, peerPortsDir);
     const outcomes: FaultOutcome[] = [];
     for (const fault of faults) {
       const suites = suitesOf(fault);
       const proxy = fault.api === "federation" ? proxies.federation! : proxies.client;
       proxy.inject(fault);
-      const faulted = await runSuites(proxies, target, ca, suites);
+      const faulted = await runSuites(proxies, target, ca, suites, peerPortsDir);
       const exercised = proxy.exercised;
       proxy.inject(undefined);
       const caughtBy = [...faulted].filter(([id, status]) => status === "failed" && baseline.get(id) === "passed").map(([id]) => id);
@@ -128,5 +131,6 @@ export async function checkFaults(
   } finally {
     await proxies.client.close();
     await proxies.federation?.close();
+    await rm(peerPortsDir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@ import { expectationsFor, loadExpectations } from "./expectations.ts";
 import { preflight } from "./preflight.ts";
 import { buildRunResults } from "./record.ts";
 import { writeReports, type WrittenReports } from "./reports.ts";
-import { implementationKey } from "../env/state.ts";
+import { implementationKey, peerPortsDir } from "../env/state.ts";
 import type { RunResults, RunTarget } from "./results.ts";
 import { resolveSelection, type Selection, type SelectionRequest } from "./selection.ts";
 import { runSuites, type SuiteRunOutcome } from "./suite-runner.ts";
@@ -59,6 +59,7 @@ async function runSelectedSuites(open: OpenTarget, selection: Selection, request
     runId: open.runId,
     requestTimeoutMs: request.requestTimeoutMs,
     ...(open.ca ? { ca: open.ca } : {}),
+    ...(open.runId ? { peerPortsDir: peerPortsDir(open.runId) } : {}),
     homeservers: open.homeservers,
   });
   const docker = open.containers.length > 0 ? (await connectEngine()).docker : undefined;

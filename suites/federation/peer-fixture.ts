@@ -15,6 +15,8 @@ export async function startPeer(deployment: Deployment, log: ExchangeLog): Promi
     directory: (name) => deployment.homeservers.find((hs) => hs.serverName === name)?.federationUrl,
     // The peer's requests join the given log, so a failure shows them beside the client's.
     log,
+    // A homeserver may still be backing off from an earlier peer's `localhost:<port>`.
+    claimPort: (port) => deployment.claimPeerPort(port),
   }).start();
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -22,11 +22,24 @@ describe("the target file", () => {
     expect(statSync(channel.file).mode & 0o777).toBe(0o600);
     // The one channel: suites learn everything, the run CA included, from the file.
     expect(channel.env).toEqual({ [TARGET_FILE_VARIABLE]: channel.file });
-    // The file also names where the run writes incidents, beside the target file.
-    expect(readTargetFile(channel.env)).toEqual({ ...target, incidentsFile: channel.incidentsFile });
+    // The file also names where the run writes incidents and where peers record their ports, beside the target file.
+    const peerPortsDir = join(dirname(channel.file), "peer-ports");
+    expect(readTargetFile(channel.env)).toEqual({ ...target, incidentsFile: channel.incidentsFile, peerPortsDir });
     expect(channel.incidentsFile).toBe(join(dirname(channel.file), "incidents.json"));
     channel.remove();
     expect(existsSync(channel.file)).toBe(false);
+  });
+
+  test("an environment's record of peer ports is kept where the run names it, and the deployment claims each port once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gauntlet-peer-ports-"));
+    const channel = writeTargetFile({ ...target, peerPortsDir: dir });
+    const deployment = loadDeployment(channel.env);
+    channel.remove();
+    expect(deployment.claimPeerPort(41225)).toBe(true);
+    // The record outlives the target file, for later runs against the same environment.
+    expect(readdirSync(dir)).toEqual(["41225"]);
+    expect(deployment.claimPeerPort(41225)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("a --url target sets no run id", () => {
