@@ -211,8 +211,23 @@ describe("guest access", () => {
 
 describe("peeking events", () => {
   test("/events returns new events of joined rooms after a token", covers([endpoints.peekEvents], "client-server-api/#get_matrixclientv3events"), async ({ alice, publicRoom }) => {
+    // Alice is online and active before the window opens, so that the window holds no change of
+    // her presence: the calls below (which a server may count as activity) leave it as it is.
+    // A change inside the window is what the next test provokes.
+    alice.must(await alice.call(endpoints.setPresence, { path: { userId: alice.userId }, body: { presence: "online" } }));
     const start = alice.must(await alice.call(endpoints.peekEvents, { query: { timeout: 0 } })).end;
     const eventId = await alice.mustSendMessage(publicRoom, "peeked");
+    const page = alice.must(await alice.call(endpoints.peekEvents, { query: { from: start, timeout: 5000 }, timeoutMs: 20_000 }));
+    expect(page.chunk.map((e) => e.event_id)).toContain(eventId);
+  });
+
+  test("/events returns only client events when the caller's presence changes after the token", covers([endpoints.peekEvents, endpoints.setPresence], "client-server-api/#get_matrixclientv3events"), async ({ alice, publicRoom }) => {
+    // The chunk is a list of ClientEvent (old_sync.yaml: items are definitions/client_event.yaml),
+    // each with event_id, sender, origin_server_ts and room_id. A presence change is not a room
+    // event, so the response schema check (in must) fails on an m.presence item.
+    const start = alice.must(await alice.call(endpoints.peekEvents, { query: { timeout: 0 } })).end;
+    alice.must(await alice.call(endpoints.setPresence, { path: { userId: alice.userId }, body: { presence: "unavailable", status_msg: "peeking" } }));
+    const eventId = await alice.mustSendMessage(publicRoom, "peeked after a presence change");
     const page = alice.must(await alice.call(endpoints.peekEvents, { query: { from: start, timeout: 5000 }, timeoutMs: 20_000 }));
     expect(page.chunk.map((e) => e.event_id)).toContain(eventId);
   });
