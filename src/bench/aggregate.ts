@@ -21,6 +21,8 @@ export interface Quantity {
   values: Record<string, (number | null)[]>;
   /** Why values are missing although the runs measured something, e.g. "n/a: 30 samples" for a p99. */
   note?: string;
+  /** The same, per database, for the columns of a report: only that side's runs counted. */
+  notes?: Record<string, string>;
 }
 
 export interface Spread {
@@ -94,6 +96,20 @@ function sumOver(run: BenchRun, pick: (role: string) => boolean, field: "cpuPerc
   return chosen.length ? chosen.reduce((a, r) => a + r[field], 0) : null;
 }
 
+/** "n/a in 3 run(s): 17 samples": how many runs could not support a percentile, and the fewest samples among them. */
+function unsupportedNote(runs: BenchRun[], metric: string): string {
+  return `n/a in ${runs.length} run(s): ${Math.min(...runs.map((r) => numberAt(r, metric, "count") ?? 0))} samples`;
+}
+
+function unsupportedNotes(runs: BenchRun[], metric: string, databases: readonly string[]): Record<string, string> {
+  const notes: Record<string, string> = {};
+  for (const db of databases) {
+    const own = runs.filter((r) => r.database === db);
+    if (own.length > 0) notes[db] = unsupportedNote(own, metric);
+  }
+  return notes;
+}
+
 /** Every quantity of one scenario, in report order, with its per-repeat values for each database. */
 export function scenarioQuantities(results: BenchResults, scenario: string): Quantity[] {
   const runs = results.runs.filter((r) => r.scenario === scenario);
@@ -125,7 +141,7 @@ export function scenarioQuantities(results: BenchResults, scenario: string): Qua
         unit,
         lowerIsBetter: true,
         values: collect((run) => (supported(run) ? numberAt(run, metric, stat) : null)),
-        ...(unsupported.length > 0 ? { note: `n/a in ${unsupported.length} run(s): ${Math.min(...unsupported.map((r) => numberAt(r, metric, "count") ?? 0))} samples` } : {}),
+        ...(unsupported.length > 0 ? { note: unsupportedNote(unsupported, metric), notes: unsupportedNotes(unsupported, metric, databases) } : {}),
       });
     }
   }

@@ -61,7 +61,7 @@ export function renderRatioTable(results: BenchResults): string {
         const row = rows[i]!;
         return [
           `  ${row.quantity.label}`,
-          ...sides.map((side) => (row.quantity.note && !row.spreads[side] ? row.quantity.note : cell(row.spreads[side] ?? null, row.quantity.unit))),
+          ...sides.map((side) => (row.quantity.note && !row.spreads[side] ? (row.quantity.notes?.[side] ?? row.quantity.note) : cell(row.spreads[side] ?? null, row.quantity.unit))),
           ...byPair.map((pairRows) => formatRatioInterval(pairRows[i]!)),
         ];
       }),

@@ -167,7 +167,7 @@ function scenarioTable(results: BenchResults, rows: ComparisonRow[], pairs: [str
     .map(
       (row, i) =>
         `<tr data-key="${escapeHtml(row.quantity.key)}"><td>${escapeHtml(row.quantity.label)}</td>` +
-        databases.map((db) => `<td class="num">${row.quantity.note && !row.spreads[db] ? escapeHtml(row.quantity.note) : spreadCell(row.spreads[db], row.quantity.unit)}</td>`).join("") +
+        databases.map((db) => `<td class="num">${row.quantity.note && !row.spreads[db] ? escapeHtml(row.quantity.notes?.[db] ?? row.quantity.note) : spreadCell(row.spreads[db], row.quantity.unit)}</td>`).join("") +
         byPair.map((pairRows) => `<td class="num ${ratioClass(pairRows[i]!)}">${escapeHtml(formatRatioInterval(pairRows[i]!))}</td>`).join("") +
         "</tr>",
     )

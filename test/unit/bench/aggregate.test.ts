@@ -71,9 +71,30 @@ describe("scenario quantities", () => {
     expect(table).toMatch(/send_latency p95\s+20\.0 ms ±0\.0 ms\s+40\.0 ms ±0\.0 ms\s+2\.00× \[2\.00–2\.00\] too few repeats/);
     expect(table).toMatch(/send_latency p50 .* 1\.17× \[[\d.]+–[\d.]+\] too few repeats/);
     // 390 samples cannot support a p99: no number, the sample count instead.
-    expect(table).toMatch(/send_latency p99\s+n\/a in 4 run\(s\): 390 samples/);
+    // Each column counts its own runs.
+    expect(table).toMatch(/send_latency p99\s+n\/a in 2 run\(s\): 390 samples\s+n\/a in 2 run\(s\): 390 samples/);
     expect(table).toContain("database size after the run");
     expect(table).toContain("send-throughput: PostgreSQL: send_latency p50: too few repeats to judge (2)");
+  });
+});
+
+describe("percentiles the samples do not support", () => {
+  // 20 samples support a p50 (10 beyond it), 17 do not.
+  const results = craftedResults([
+    craftedRun("sqlite", 1, { med: 10, p95: 20, p99: 30, max: 40, count: 20 }),
+    craftedRun("postgres", 1, { med: 15, p95: 40, p99: 60, max: 80, count: 17 }),
+    craftedRun("sqlite", 2, { med: 12, p95: 20, p99: 30, max: 40, count: 20 }),
+    craftedRun("postgres", 2, { med: 16, p95: 40, p99: 60, max: 80, count: 18 }),
+  ]);
+
+  test("each side's column names its own runs and fewest samples; the quantity's note counts both", () => {
+    const p50 = scenarioQuantities(results, "send-throughput").find((q) => q.key === "send_latency:p50")!;
+    expect(p50.values).toEqual({ sqlite: [10, 12], postgres: [null, null] });
+    expect(p50.notes).toEqual({ postgres: "n/a in 2 run(s): 17 samples" });
+    const p95 = scenarioQuantities(results, "send-throughput").find((q) => q.key === "send_latency:p95")!;
+    expect(p95.notes).toEqual({ sqlite: "n/a in 2 run(s): 20 samples", postgres: "n/a in 2 run(s): 17 samples" });
+    expect(p95.note).toBe("n/a in 4 run(s): 17 samples");
+    expect(renderRatioTable(results)).toMatch(/send_latency p95\s+n\/a in 2 run\(s\): 20 samples\s+n\/a in 2 run\(s\): 17 samples/);
   });
 });
 
