@@ -102,7 +102,14 @@ export class PeerServer {
           server.listen(0, "127.0.0.1", resolve);
         });
         const port = (server.address() as AddressInfo).port;
-        if (!claimPort(port)) {
+        let claimed: boolean;
+        try {
+          claimed = claimPort(port);
+        } catch (error) {
+          server.close();
+          throw error;
+        }
+        if (!claimed) {
           refused.push(server);
           continue;
         }

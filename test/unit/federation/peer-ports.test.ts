@@ -58,6 +58,21 @@ describe("federation peer ports are never reused within a run", () => {
     }
   });
 
+  test("a peer whose claim cannot be recorded fails to start with that error and leaves no port bound", async () => {
+    let offered = 0;
+    const peer = new FederationPeer({
+      ca,
+      directory: () => undefined,
+      claimPort: (port) => {
+        offered = port;
+        throw new Error("could not record federation peer port");
+      },
+    });
+    await expect(peer.start()).rejects.toThrow("could not record federation peer port");
+    expect(offered).toBeGreaterThan(0);
+    expect(await isPortListening(offered)).toBe(false);
+  });
+
   test("a peer whose claim refuses every port fails to start with a message naming the cause", async () => {
     const peer = new FederationPeer({ ca, directory: () => undefined, claimPort: () => false });
     await expect(peer.start()).rejects.toThrow(/no port on 127\.0\.0\.1 that no earlier peer used/);
