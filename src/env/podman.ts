@@ -40,7 +40,9 @@ export async function startPodmanService(progress: (message: string) => void): P
   mkdirSync(dirname(PODMAN_SOCKET), { recursive: true });
   progress(`starting podman system service on unix://${PODMAN_SOCKET} (log: ${PODMAN_LOG})`);
   const log = openSync(PODMAN_LOG, "a");
-  const child = spawn("podman", ["system", "service", "--time=0", `unix://${PODMAN_SOCKET}`], { detached: true, stdio: ["ignore", log, log] });
+  // The service outlives this command: it must not run in (and depend on) the caller's directory,
+  // which may be deleted while it runs (Podman then fails every container with "write child: broken pipe").
+  const child = spawn("podman", ["system", "service", "--time=0", `unix://${PODMAN_SOCKET}`], { detached: true, cwd: "/", stdio: ["ignore", log, log] });
   child.unref();
   const deadline = Date.now() + 30_000;
   let lastError = "";

@@ -59,7 +59,8 @@ export async function setupMachine(options: SetupOptions): Promise<{ engine: str
   const args = options.dockerdArgs ?? ["--bridge=none", "--iptables=false"];
   progress(`starting dockerd ${args.join(" ")} (log: ${DOCKERD_LOG})`);
   const log = openSync(DOCKERD_LOG, "a");
-  const child = spawn("dockerd", args, { detached: true, stdio: ["ignore", log, log] });
+  // dockerd outlives this command: it runs in "/", not in the caller's directory (which may be deleted).
+  const child = spawn("dockerd", args, { detached: true, cwd: "/", stdio: ["ignore", log, log] });
   child.unref();
   const deadline = Date.now() + 60_000;
   let lastError = "";
