@@ -96,6 +96,12 @@ function sumOver(run: BenchRun, pick: (role: string) => boolean, field: "cpuPerc
   return chosen.length ? chosen.reduce((a, r) => a + r[field], 0) : null;
 }
 
+/** What a report shows in `side`'s column instead of a value: why the runs gave none, if they say. */
+export function missingNote(row: ComparisonRow, side: string): string | undefined {
+  if (!row.quantity.note || row.spreads[side]) return undefined;
+  return row.quantity.notes?.[side] ?? row.quantity.note;
+}
+
 /** "n/a in 3 run(s): 17 samples": how many runs could not support a percentile, and the fewest samples among them. */
 function unsupportedNote(runs: BenchRun[], metric: string): string {
   return `n/a in ${runs.length} run(s): ${Math.min(...runs.map((r) => numberAt(r, metric, "count") ?? 0))} samples`;

@@ -1,4 +1,4 @@
-import { compare, formatRatioInterval, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import { compare, formatRatioInterval, formatValue, missingNote, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
 import type { BenchResults, CapacityRecord } from "./results.ts";
 import { comparisonPairs, sideName } from "./sides.ts";
 import { scenarioVerdict } from "./verdicts.ts";
@@ -61,7 +61,7 @@ export function renderRatioTable(results: BenchResults): string {
         const row = rows[i]!;
         return [
           `  ${row.quantity.label}`,
-          ...sides.map((side) => (row.quantity.note && !row.spreads[side] ? (row.quantity.notes?.[side] ?? row.quantity.note) : cell(row.spreads[side] ?? null, row.quantity.unit))),
+          ...sides.map((side) => missingNote(row, side) ?? cell(row.spreads[side] ?? null, row.quantity.unit)),
           ...byPair.map((pairRows) => formatRatioInterval(pairRows[i]!)),
         ];
       }),

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { compare, formatRatioInterval, formatValue, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
+import { compare, formatRatioInterval, formatValue, missingNote, type ComparisonRow, type Spread, type Unit } from "./aggregate.ts";
 import { scenarioVerdict } from "./verdicts.ts";
 import type { BenchResults, CapacityRecord } from "./results.ts";
 import { capacityRows } from "./ratio-table.ts";
@@ -167,7 +167,10 @@ function scenarioTable(results: BenchResults, rows: ComparisonRow[], pairs: [str
     .map(
       (row, i) =>
         `<tr data-key="${escapeHtml(row.quantity.key)}"><td>${escapeHtml(row.quantity.label)}</td>` +
-        databases.map((db) => `<td class="num">${row.quantity.note && !row.spreads[db] ? escapeHtml(row.quantity.notes?.[db] ?? row.quantity.note) : spreadCell(row.spreads[db], row.quantity.unit)}</td>`).join("") +
+        databases.map((db) => {
+          const note = missingNote(row, db);
+          return `<td class="num">${note === undefined ? spreadCell(row.spreads[db], row.quantity.unit) : escapeHtml(note)}</td>`;
+        }).join("") +
         byPair.map((pairRows) => `<td class="num ${ratioClass(pairRows[i]!)}">${escapeHtml(formatRatioInterval(pairRows[i]!))}</td>`).join("") +
         "</tr>",
     )
