@@ -1,8 +1,10 @@
 // The embedded load engine against a trivial local endpoint: its peak requests/s on one core
 // beside autocannon's on the same endpoint in the same run (interleaved rounds, so drift of a
 // shared machine touches both), and the engine's own CPU share while it drives constant arrival
-// rates (it should stay well under 80% to keep its clock honest), beside the share of a bare
-// Node socket loop at the same rate (perf/socket-floor.ts): what timers and syscalls alone cost.
+// rates (it should stay well under 80% to keep its clock honest), beside three references at the
+// same rate: a bare Node socket loop (perf/socket-floor.ts: what timers and syscalls alone cost),
+// a Node timer with nothing to do (what being woken costs on this machine) and, when a k6 binary
+// is present (K6_BIN or PATH), real k6 running the same scenario.
 // `--soak DURATION` instead holds 1,000 requests/s for DURATION (e.g. 10m) and prints the
 // engine's RSS and heap every 30 s: memory must stay flat however long a test runs.
 import { spawn, spawnSync } from "node:child_process";
@@ -13,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { loadavg } from "node:os";
 import autocannon from "autocannon";
 import { parseDuration } from "../src/load/options/duration.ts";
+import { findK6Binary } from "../src/load/engines/k6-binary.ts";
 
 const ENGINE_MAIN = fileURLToPath(new URL("../src/load/node-engine/main.ts", import.meta.url));
 const ENDPOINT = fileURLToPath(new URL("./trivial-endpoint.ts", import.meta.url));
@@ -144,7 +147,7 @@ async function peakRounds(url: string): Promise<void> {
 
 const SOCKET_FLOOR = fileURLToPath(new URL("./socket-floor.ts", import.meta.url));
 
-/** The CPU share of a bare Node socket loop at `rate` (perf/socket-floor.ts), on the engine's core. */
+/** The CPU share of a bare Node socket loop at `rate` (perf/socket-floor.ts), on the engine's core; with "timers" for `url`, of its timer alone. */
 async function socketFloor(url: string, rate: number): Promise<number> {
   const [command, args] = onCore(0, process.execPath, [SOCKET_FLOOR, url, String(rate), String(RATE_SECONDS)]);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -155,16 +158,82 @@ async function socketFloor(url: string, rate: number): Promise<number> {
   return (JSON.parse(stdout) as { cpuShare: number }).cpuShare;
 }
 
+// The same scenario for real k6, which cannot read its own CPU time: it marks the scenario's
+// start and end on stderr, and the bench reads the process's CPU time from /proc at each mark.
+const K6_SCRIPT = (scenario: string) => `
+import http from "k6/http";
+export const options = { scenarios: { bench: ${scenario} } };
+export function setup() { console.log("BENCH_WINDOW start"); }
+export default async function () {
+  await http.asyncRequest("GET", __ENV.TARGET + "/");
+}
+export function teardown() { console.log("BENCH_WINDOW end"); }
+`;
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** User + system CPU seconds of a process so far, from /proc (Linux). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Real k6's CPU share between its scenario's start and end marks; undefined when it cannot be read. */
+async function k6Share(binary: string, url: string, scenario: string): Promise<number | undefined> {
+  const directory = await mkdtemp(join(tmpdir(), "gauntlet-bench-k6-"));
+  try {
+    const script = join(directory, "bench.js");
+    await writeFile(script, K6_SCRIPT(scenario));
+    const [command, args] = onCore(0, binary, ["run", "--quiet", "--no-usage-report", "-e", `TARGET=${url}`, script]);
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const marks: Promise<{ cpu: number; at: number }>[] = [];
+    let buffered = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.includes("BENCH_WINDOW")) {
+          const at = performance.now();
+          marks.push(cpuSecondsOf(child.pid!).then((cpu) => ({ cpu, at })));
+        }
+      }
+    });
+    // A k6 that hangs is killed once the scenario and a minute more have passed.
+    const deadline = setTimeout(() => child.kill("SIGKILL"), (RATE_SECONDS + 60) * 1000);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve)).finally(() => clearTimeout(deadline));
+    if (code !== 0) throw new Error(`k6 exited with ${code}`);
+    const [start, end] = await Promise.all(marks);
+    if (!start || !end) return undefined;
+    return (end.cpu - start.cpu) / ((end.at - start.at) / 1000);
+  } catch (error) {
+    console.error(`  k6 run failed: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
 async function arrivalRates(url: string): Promise<void> {
+  const k6 = findK6Binary();
+  const percent = (share: number | undefined): string => (share === undefined ? "n/a" : `${(share * 100).toFixed(1)}%`);
   console.log("");
-  console.log(`constant arrival rate, ${RATE_SECONDS} s each: the engine's own CPU share, beside a bare Node socket loop at the same rate (timer, write, read: the floor)`);
-  console.log(`  ${"target".padStart(8)} ${"achieved".padStart(9)} ${"dropped".padStart(8)} ${"p99 ms".padStart(8)} ${"CPU".padStart(6)} ${"floor".padStart(6)}`);
+  console.log(`constant arrival rate, ${RATE_SECONDS} s each: the engine's own CPU share of one core, beside`);
+  console.log("  floor: a bare Node socket loop at the same rate (timer, write, read; no parsing, metrics or checks)");
+  console.log("  wake: a Node timer at the same rate with nothing to do (what being woken costs here)");
+  console.log(`  k6: real k6 on the same scenario${k6 ? ` (${k6})` : " (n/a: no k6 binary; set K6_BIN or put k6 on PATH)"}`);
+  console.log(`  ${"target".padStart(8)} ${"achieved".padStart(9)} ${"dropped".padStart(8)} ${"p99 ms".padStart(8)} ${"CPU".padStart(6)} ${"floor".padStart(6)} ${"wake".padStart(6)} ${"k6".padStart(6)}`);
   for (const rate of RATES) {
-    const run = await runEngine(url, arrivalRate(rate, RATE_SECONDS));
+    const scenario = arrivalRate(rate, RATE_SECONDS);
+    const run = await runEngine(url, scenario);
     const floor = await socketFloor(url, rate);
+    const wake = await socketFloor("timers", rate);
+    const k6Cpu = k6 ? await k6Share(k6, url, scenario) : undefined;
     const achieved = run.requests / RATE_SECONDS;
     console.log(
-      `  ${`${rate}/s`.padStart(8)} ${`${achieved.toFixed(1)}/s`.padStart(9)} ${String(run.dropped).padStart(8)} ${run.p99.toFixed(2).padStart(8)} ${`${(run.cpuShare * 100).toFixed(1)}%`.padStart(6)} ${`${(floor * 100).toFixed(1)}%`.padStart(6)}${run.cpuShare < 0.8 ? "" : "  (over 80%: latencies distorted)"}`,
+      `  ${`${rate}/s`.padStart(8)} ${`${achieved.toFixed(1)}/s`.padStart(9)} ${String(run.dropped).padStart(8)} ${run.p99.toFixed(2).padStart(8)} ${percent(run.cpuShare).padStart(6)} ${percent(floor).padStart(6)} ${percent(wake).padStart(6)} ${percent(k6Cpu).padStart(6)}${run.cpuShare < 0.8 ? "" : "  (over 80%: latencies distorted)"}`,
     );
   }
 }
