@@ -184,13 +184,14 @@ function runsTable(results: BenchResults): string {
       (r) =>
         `<tr><td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(r.database)}</td><td class="num">${r.repeat}</td><td>${escapeHtml(r.runId)}</td>` +
         `<td class="num">${r.exitCode}</td><td class="num">${(r.wallMs / 1000).toFixed(1)} s</td><td class="num">${r.loadAverage1m}</td><td class="num">${r.stealPercent === null || r.stealPercent === undefined ? "–" : `${r.stealPercent}%`}</td>` +
+        `<td class="num">${r.generatorCpuPercent === null || r.generatorCpuPercent === undefined ? "–" : `${r.generatorCpuPercent}%`}</td>` +
         `<td class="num">${r.offeredRate ?? "–"}</td><td class="num">${r.achievedRate === null ? "–" : r.achievedRate.toFixed(2)}</td>` +
         `<td class="num">${r.droppedIterations}</td><td>${escapeHtml(r.problems.join("; "))}</td></tr>`,
     )
     .join("");
   return (
     `<table class="numbers"><thead><tr><th>scenario</th><th>database</th><th>repeat</th><th>run</th><th>exit</th><th>engine wall time</th>` +
-    `<th>load avg</th><th>CPU steal</th><th>offered /s</th><th>achieved /s</th><th>dropped</th><th>problems</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<th>load avg</th><th>CPU steal</th><th>generator CPU</th><th>offered /s</th><th>achieved /s</th><th>dropped</th><th>problems</th></tr></thead><tbody>${rows}</tbody></table>`
   );
 }
 

@@ -64,6 +64,8 @@ const run = z.object({
   loadAverage1m: z.number(),
   /** Share of the machine's CPU time stolen by the hypervisor during the run (/proc/stat), 0–100. */
   stealPercent: z.number().nullable().optional(),
+  /** The load generator's CPU over the engine run, initialization included (100 = one core); null where it could not be read (a container, not Linux). */
+  generatorCpuPercent: z.number().nullable().optional(),
   exitCode: z.number(),
   /** Arrivals per second the scenario was asked for (open model); null for closed-model scenarios. */
   offeredRate: z.number().nullable(),

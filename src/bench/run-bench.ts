@@ -178,6 +178,7 @@ async function measureScenario(
     const dropped = metrics.dropped_iterations?.count;
     run.droppedIterations = typeof dropped === "number" ? dropped : 0;
     run.resources = measured.resources ?? [];
+    run.generatorCpuPercent = measured.generatorCpuPercent ?? null;
     run.series = (measured.series ?? []).map((s) => ({
       role: s.role,
       samples: s.samples.map((x): [number, number, number] => [x.t, Math.round(x.cpuPercent * 10) / 10, x.memoryBytes]),
@@ -205,7 +206,8 @@ async function finishRun(ctx: BenchContext, run: BenchRun, label: string, runSta
   ctx.results.runs.push(run);
   await ctx.save();
   const rate = run.achievedRate !== null ? `, ${run.achievedRate.toFixed(2)}/s${run.offeredRate !== null ? ` of ${run.offeredRate}/s offered` : ""}` : "";
-  const outcome = run.problems.length ? `problems: ${run.problems.join("; ")}` : `exit ${run.exitCode}${rate}, ${run.droppedIterations} dropped`;
+  const generator = typeof run.generatorCpuPercent === "number" ? `, generator CPU ${run.generatorCpuPercent}%` : "";
+  const outcome = run.problems.length ? `problems: ${run.problems.join("; ")}` : `exit ${run.exitCode}${rate}, ${run.droppedIterations} dropped${generator}`;
   ctx.options.progress(`${label}: done in ${clock(Date.now() - runStarted)}: ${outcome}`);
 }
 
@@ -220,6 +222,7 @@ function emptyRun(scenario: string, side: BenchSide, repeat: number, runId: stri
     wallMs: 0,
     loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     stealPercent: null,
+    generatorCpuPercent: null,
     exitCode: -1,
     offeredRate,
     achievedRate: null,

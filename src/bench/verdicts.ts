@@ -7,6 +7,9 @@ import { sideName } from "./sides.ts";
 
 // Above this share of CPU time taken by the hypervisor, a run measured its neighbours too.
 const STEAL_NOISE_PERCENT = 5;
+// Above this share of what the load generator can use, its own delays reach the latencies: one
+// core for the node engine (its VUs share one event loop), every core for k6.
+const GENERATOR_NOISE_SHARE = 0.8;
 
 /** `initial_sync_duration_10_rooms p50 1.4× slower (1.2–1.6)`, or `… no difference`. */
 export function phraseRow(row: ComparisonRow): string {
@@ -52,6 +55,11 @@ export function noiseOf(results: BenchResults, scenario: string, rows: Compariso
   if (busiest > cores) notes.push(`load average up to ${busiest} on ${cores} cores during its runs`);
   const steal = Math.max(0, ...runs.map((r) => r.stealPercent ?? 0));
   if (steal > STEAL_NOISE_PERCENT) notes.push(`CPU steal up to ${steal}% during its runs: the hypervisor gave this machine's CPUs to others`);
+  const generator = Math.max(0, ...runs.map((r) => r.generatorCpuPercent ?? 0));
+  const generatorCores = results.provenance.engine.name === "node" ? 1 : cores;
+  if (generator > GENERATOR_NOISE_SHARE * 100 * generatorCores) {
+    notes.push(`the load generator used up to ${generator}% of a core during its runs (${generatorCores === 1 ? "its VUs share one event loop" : `${generatorCores} cores`}): its own delays are in the latencies`);
+  }
   const spread = rows.flatMap((row) =>
     Object.entries(row.spreads).filter(([, s]) => s && s.n > 1 && s.mean !== 0 && s.stddev / Math.abs(s.mean) > 0.25).map(([side]) => `${row.quantity.label} on ${sideName(side)}`),
   );

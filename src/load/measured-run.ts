@@ -2,6 +2,7 @@ import type { ContainerSeries, ResourceSummary } from "../env/resources.ts";
 import { databaseSizes, ResourceSampler } from "../env/resources.ts";
 import type { RunState } from "../env/state.ts";
 import type { LoadEngine, LoadRunRequest, LoadRunResult } from "./engines/load-engine.ts";
+import { cpuPercentOver, readChildCpuSeconds } from "./generator-cpu.ts";
 
 export interface MeasuredRunRequest extends LoadRunRequest {
   readonly engine: LoadEngine;
@@ -19,6 +20,12 @@ export interface MeasuredRun {
   readonly series?: ContainerSeries[];
   /** On-disk database size per homeserver after the run, in bytes. */
   readonly databaseBytes?: Record<string, number>;
+  /**
+   * The load generator's CPU over the whole engine run, initialization included (100 = one core);
+   * where it ran as a child process on Linux. Near 100 for the node engine, whose VUs share one
+   * event loop, its own delays are in the latencies.
+   */
+  readonly generatorCpuPercent?: number;
   /** Why resources or database sizes are missing, when they are. */
   readonly problems: string[];
 }
@@ -30,6 +37,7 @@ export async function runMeasured(request: MeasuredRunRequest): Promise<Measured
   const sampler = environment ? await ResourceSampler.forRun(environment, sampleIntervalMs ?? 1000) : undefined;
   await sampler?.start();
   const startedAt = new Date();
+  const childCpuBefore = engine.runsIn === "child-process" ? await readChildCpuSeconds() : null;
   const started = performance.now();
   let result: LoadRunResult;
   let resources: ResourceSummary[] | undefined;
@@ -39,6 +47,7 @@ export async function runMeasured(request: MeasuredRunRequest): Promise<Measured
     resources = await sampler?.stop();
   }
   const wallMs = performance.now() - started;
+  const generatorCpuPercent = childCpuBefore === null ? null : cpuPercentOver(childCpuBefore, await readChildCpuSeconds(), wallMs);
   let databaseBytes: Record<string, number> | undefined;
   if (environment) {
     try {
@@ -53,6 +62,7 @@ export async function runMeasured(request: MeasuredRunRequest): Promise<Measured
     wallMs,
     ...(resources ? { resources, series: sampler!.series } : {}),
     ...(databaseBytes ? { databaseBytes } : {}),
+    ...(generatorCpuPercent !== null ? { generatorCpuPercent } : {}),
     problems,
   };
 }
@@ -61,8 +71,8 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-/** Resources and database sizes as terminal lines. */
-export function renderResources(run: Pick<MeasuredRun, "resources" | "databaseBytes" | "wallMs">): string {
+/** Resources, database sizes and the generator's CPU as terminal lines. */
+export function renderResources(run: Pick<MeasuredRun, "resources" | "databaseBytes" | "wallMs" | "generatorCpuPercent">): string {
   const lines: string[] = [];
   if (run.resources) {
     lines.push(`resources over ${(run.wallMs / 1000).toFixed(1)} s (CPU: 100% = one core)`);
@@ -76,6 +86,9 @@ export function renderResources(run: Pick<MeasuredRun, "resources" | "databaseBy
   }
   if (run.databaseBytes) {
     lines.push(`database size: ${Object.entries(run.databaseBytes).map(([hs, bytes]) => `${hs} ${megabytes(bytes)}`).join(", ")}`);
+  }
+  if (run.generatorCpuPercent !== undefined) {
+    lines.push(`load generator: ${run.generatorCpuPercent.toFixed(1)}% of one core over the run, initialization included`);
   }
   return lines.join("\n");
 }

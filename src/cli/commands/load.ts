@@ -180,7 +180,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
         ...(environment ? { environment: environment.state } : {}),
       });
       const outcome = outcomes[run.result.exitCode] ?? `exit code ${run.result.exitCode}`;
-      if (run.resources || run.databaseBytes) process.stdout.write(`\n${renderResources(run)}\n`);
+      if (run.resources || run.databaseBytes || run.generatorCpuPercent !== undefined) process.stdout.write(`\n${renderResources(run)}\n`);
       for (const problem of run.problems) progress(`load: ${problem}`);
       const written = args["summary-export"] && run.result.summary ? `; summary in ${summaryExportPath}` : "";
       progress(`load: ${args.scenario} ${outcome}${written}`);

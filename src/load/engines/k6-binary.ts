@@ -25,6 +25,7 @@ export async function k6BinaryEngine(binary: string): Promise<LoadEngine> {
   const { stdout } = await promisify(execFile)(binary, ["version"], { timeout: 10_000 });
   return {
     name: "k6",
+    runsIn: "child-process",
     description: `${stdout.trim().split("\n")[0]} (${binary})`,
     async run(request: LoadRunRequest): Promise<LoadRunResult> {
       const exitCode = await runAttached(binary, k6RunArguments(request), { showStdout: !request.quiet });

@@ -32,6 +32,7 @@ export async function k6ImagePresent(image: string): Promise<boolean> {
 export function k6ContainerEngine(image: string): LoadEngine {
   return {
     name: "k6",
+    runsIn: "container",
     description: `k6 in container image ${image}`,
     run: (request) => runInContainer(image, request),
   };

@@ -29,6 +29,8 @@ export interface LoadEngine {
   readonly name: "k6" | "node";
   /** What exactly runs, for the terminal and for results provenance: "k6 v1.2.0 (/usr/bin/k6)". */
   readonly description: string;
+  /** Where the generator runs: a child process of this one, whose CPU time can be read when it ends, or a container. */
+  readonly runsIn: "child-process" | "container";
   run(request: LoadRunRequest): Promise<LoadRunResult>;
 }
 

@@ -30,6 +30,25 @@ describe("a bench of two implementations on two databases", () => {
     expect(html).toContain("noise: CPU steal up to 12.5% during its runs");
     expect(html).toContain("<th>CPU steal</th>");
   });
+
+  test("a node engine above 80% of its one core is flagged as noise; k6 only above 80% of every core", () => {
+    const withGenerator = (percent: number, engine: string): BenchResults =>
+      roundTrip({
+        ...results,
+        provenance: { ...results.provenance, engine: { name: engine, description: engine } },
+        runs: results.runs.map((r, i) => ({ ...r, generatorCpuPercent: i === 0 ? percent : 20 })),
+      });
+    const flag = /noise: the load generator used up to ([\d.]+)% of a core during its runs/;
+    const busyNode = renderBenchReport(withGenerator(93.5, "node"));
+    expect(busyNode).toMatch(flag);
+    expect(busyNode.match(flag)![1]).toBe("93.5");
+    expect(busyNode).toContain("<th>generator CPU</th>");
+    expect(busyNode).toContain('<td class="num">93.5%</td>');
+    expect(renderBenchReport(withGenerator(75, "node"))).not.toMatch(flag);
+    // The crafted machine has 2 cores: k6 may use both.
+    expect(renderBenchReport(withGenerator(93.5, "k6"))).not.toMatch(flag);
+    expect(renderBenchReport(withGenerator(170, "k6"))).toMatch(flag);
+  });
 });
 
 describe("a capacity search's report", () => {
