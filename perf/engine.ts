@@ -16,6 +16,7 @@ import { loadavg } from "node:os";
 import autocannon from "autocannon";
 import { parseDuration } from "../src/load/options/duration.ts";
 import { findK6Binary } from "../src/load/engines/k6-binary.ts";
+import { parseProcessCpu } from "../src/load/generator-cpu.ts";
 
 const ENGINE_MAIN = fileURLToPath(new URL("../src/load/node-engine/main.ts", import.meta.url));
 const ENDPOINT = fileURLToPath(new URL("./trivial-endpoint.ts", import.meta.url));
@@ -170,13 +171,11 @@ export default async function () {
 export function teardown() { console.log("BENCH_WINDOW end"); }
 `;
 
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
 /** User + system CPU seconds of a process so far, from /proc (Linux). */
 async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  const cpu = parseProcessCpu(await readFile(`/proc/${pid}/stat`, "utf8"));
+  if (!cpu) throw new Error(`/proc/${pid}/stat did not parse`);
+  return cpu.own;
 }
 
 /** Real k6's CPU share between its scenario's start and end marks; undefined when it cannot be read. */

@@ -8,17 +8,21 @@ import { readFile } from "node:fs/promises";
 // USER_HZ, the unit of /proc's times: 100 on every Linux architecture Node runs on.
 const TICKS_PER_SECOND = 100;
 
-/** cutime + cstime of a /proc/PID/stat line, in seconds; null when the line does not parse. */
-export function parseChildCpuSeconds(procStat: string): number | null {
+/** The CPU times of a /proc/PID/stat line in seconds: the process's own, and its ended children's; null when the line does not parse. */
+export function parseProcessCpu(procStat: string): { own: number; children: number } | null {
   // The command name (field 2) may hold spaces and parentheses; the fields after it do not.
   const close = procStat.lastIndexOf(")");
   if (close < 0) return null;
   const fields = procStat.slice(close + 2).trim().split(/\s+/);
-  // Field 3 (state) is fields[0], so field n is fields[n - 3]: cutime is 16, cstime 17.
-  const cutime = Number(fields[13]);
-  const cstime = Number(fields[14]);
-  if (fields.length < 15 || !Number.isInteger(cutime) || !Number.isInteger(cstime)) return null;
-  return (cutime + cstime) / TICKS_PER_SECOND;
+  // Field 3 (state) is fields[0], so field n is fields[n - 3]: utime, stime, cutime, cstime are 14-17.
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  if (fields.length < 15 || ![utime, stime, cutime, cstime].every((n) => Number.isInteger(n))) return null;
+  return { own: (utime! + stime!) / TICKS_PER_SECOND, children: (cutime! + cstime!) / TICKS_PER_SECOND };
+}
+
+/** cutime + cstime of a /proc/PID/stat line, in seconds; null when the line does not parse. */
+export function parseChildCpuSeconds(procStat: string): number | null {
+  return parseProcessCpu(procStat)?.children ?? null;
 }
 
 /** CPU seconds of this process's ended children so far, or null where there is no /proc (not Linux). */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LoadEngine } from "../../../src/load/engines/load-engine.ts";
 import { nodeEngine } from "../../../src/load/engines/node-engine.ts";
-import { cpuPercentOver, parseChildCpuSeconds } from "../../../src/load/generator-cpu.ts";
+import { cpuPercentOver, parseChildCpuSeconds, parseProcessCpu } from "../../../src/load/generator-cpu.ts";
 import { renderResources, runMeasured } from "../../../src/load/measured-run.ts";
 
 const NO_PROC = "no /proc/self/stat here (not Linux): the generator's CPU cannot be read";
@@ -15,6 +15,7 @@ describe("the children's CPU time in /proc/self/stat", () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
     const line = "4242 (node (a) b) S 1 4242 4242 0 -1 4194304 100 200 0 0 700 300 1234 566 20 0 11 0 5 0";
     expect(parseChildCpuSeconds(line)).toBe(18);
+    expect(parseProcessCpu(line)).toEqual({ own: 10, children: 18 });
   });
 
   test("is null for a line that is not a stat line", () => {
