@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 // The load generator's CPU time. An engine that runs as a child process of this one (the node
 // engine, a k6 binary) adds its user and system time to this process's cutime and cstime
 // (/proc/self/stat) once it has ended and been waited for, so the difference across a run is
-// the generator's own, initialization included. A generator in a container is not a child.
+// the generator's own, initialization included: no other child of this process ends while a
+// load engine runs. A generator in a container is not a child.
 
 // USER_HZ, the unit of /proc's times: 100 on every Linux architecture Node runs on.
 const TICKS_PER_SECOND = 100;

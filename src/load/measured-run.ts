@@ -22,8 +22,8 @@ export interface MeasuredRun {
   readonly databaseBytes?: Record<string, number>;
   /**
    * The load generator's CPU over the whole engine run, initialization included (100 = one core);
-   * where it ran as a child process on Linux. Near 100 for the node engine, whose VUs share one
-   * event loop, its own delays are in the latencies.
+   * where it ran as a child process on Linux. Near 100, the node engine (its VUs share one event
+   * loop) delays its own requests, and the latencies include those delays.
    */
   readonly generatorCpuPercent?: number;
   /** Why resources or database sizes are missing, when they are. */
