@@ -186,7 +186,8 @@ async function k6Share(binary: string, url: string, scenario: string): Promise<n
     await writeFile(script, K6_SCRIPT(scenario));
     const [command, args] = onCore(0, binary, ["run", "--quiet", "--no-usage-report", "-e", `TARGET=${url}`, script]);
     const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
-    const marks: Promise<{ cpu: number; at: number }>[] = [];
+    // A mark read after k6 has exited finds no /proc entry: that reading is missing, never an unhandled rejection.
+    const marks: Promise<{ cpu: number; at: number } | undefined>[] = [];
     let buffered = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       buffered += chunk;
@@ -196,7 +197,7 @@ async function k6Share(binary: string, url: string, scenario: string): Promise<n
         buffered = buffered.slice(newline + 1);
         if (line.includes("BENCH_WINDOW")) {
           const at = performance.now();
-          marks.push(cpuSecondsOf(child.pid!).then((cpu) => ({ cpu, at })));
+          marks.push(cpuSecondsOf(child.pid!).then((cpu) => ({ cpu, at }), () => undefined));
         }
       }
     });
@@ -205,7 +206,10 @@ async function k6Share(binary: string, url: string, scenario: string): Promise<n
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve)).finally(() => clearTimeout(deadline));
     if (code !== 0) throw new Error(`k6 exited with ${code}`);
     const [start, end] = await Promise.all(marks);
-    if (!start || !end) return undefined;
+    if (!start || !end) {
+      console.error("  k6: its CPU time could not be read at both the scenario's start and end (/proc/PID/stat)");
+      return undefined;
+    }
     return (end.cpu - start.cpu) / ((end.at - start.at) / 1000);
   } catch (error) {
     console.error(`  k6 run failed: ${error instanceof Error ? error.message : String(error)}`);
